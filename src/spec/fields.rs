@@ -1,0 +1,223 @@
+//! Field definitions with their wire formats, and the generic validation the simulator
+//! applies to every request before a handler sees it.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// A field's wire format, in the notation of the KFTC specification.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(tag = "kind", content = "len", rename_all = "snake_case")]
+pub enum Format {
+    /// `AN(n)`: printable ASCII, at most `n` characters.
+    An(u16),
+    /// `N(n)`: exactly `n` digits (dates, times, codes).
+    N(u16),
+    /// A decimal string of at most `n` digits (amounts, counts).
+    Digits(u16),
+    /// `AH(n)`: free text (Korean allowed), at most `n` characters.
+    Text(u16),
+    /// One of a fixed set of values.
+    #[serde(skip)]
+    OneOf(&'static [&'static str]),
+    /// A list of records (`req_list`, `res_list`).
+    #[serde(skip)]
+    List(&'static [Field]),
+}
+
+impl Format {
+    /// The notation used in error messages and documentation (`AN24`, `N14`, …).
+    pub fn notation(&self) -> String {
+        match self {
+            Format::An(n) => format!("AN{n}"),
+            Format::N(n) => format!("N{n}"),
+            Format::Digits(n) => format!("N..{n}"),
+            Format::Text(n) => format!("AH{n}"),
+            Format::OneOf(values) => format!("one of {}", values.join("|")),
+            Format::List(_) => "list".to_string(),
+        }
+    }
+}
+
+/// One field of a request or response.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub format: Format,
+    pub required: bool,
+    pub doc: &'static str,
+}
+
+/// A required field.
+pub const fn req(name: &'static str, format: Format, doc: &'static str) -> Field {
+    Field { name, format, required: true, doc }
+}
+
+/// An optional field.
+pub const fn opt(name: &'static str, format: Format, doc: &'static str) -> Field {
+    Field { name, format, required: false, doc }
+}
+
+/// Why a request field was rejected; rendered into the `A0004` message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldError {
+    #[error("필수 항목 누락: {field}")]
+    Missing { field: String },
+    #[error("항목 형식 오류: {field} must be a string ({expected})")]
+    NotAString { field: String, expected: String },
+    #[error("항목 형식 오류: {field} must be a list of records")]
+    NotAList { field: String },
+    #[error("항목 길이 오류: {field} is {len} characters, at most {max} allowed ({expected})")]
+    TooLong { field: String, len: usize, max: usize, expected: String },
+    #[error("항목 형식 오류: {field} '{value}' is not {expected}")]
+    BadFormat { field: String, value: String, expected: String },
+}
+
+impl Field {
+    /// Checks one value against the field's format; `path` prefixes nested names.
+    pub fn check(&self, value: Option<&Value>, path: &str) -> Result<(), FieldError> {
+        let name = || if path.is_empty() { self.name.to_string() } else { format!("{path}.{}", self.name) };
+        let value = match value {
+            None | Some(Value::Null) => {
+                return if self.required { Err(FieldError::Missing { field: name() }) } else { Ok(()) };
+            }
+            Some(v) => v,
+        };
+        if let Format::List(fields) = self.format {
+            let Value::Array(items) = value else {
+                return Err(FieldError::NotAList { field: name() });
+            };
+            for (i, item) in items.iter().enumerate() {
+                let Value::Object(map) = item else {
+                    return Err(FieldError::NotAList { field: name() });
+                };
+                let prefix = format!("{}[{i}]", name());
+                for f in fields {
+                    f.check(map.get(f.name), &prefix)?;
+                }
+            }
+            return Ok(());
+        }
+        let Value::String(s) = value else {
+            return Err(FieldError::NotAString { field: name(), expected: self.format.notation() });
+        };
+        check_str(self.format, s).map_err(|e| match e {
+            StrError::TooLong { len, max } => FieldError::TooLong {
+                field: name(),
+                len,
+                max,
+                expected: self.format.notation(),
+            },
+            StrError::BadFormat => FieldError::BadFormat {
+                field: name(),
+                value: s.chars().take(40).collect(),
+                expected: self.format.notation(),
+            },
+        })
+    }
+}
+
+enum StrError {
+    TooLong { len: usize, max: usize },
+    BadFormat,
+}
+
+fn check_str(format: Format, s: &str) -> Result<(), StrError> {
+    match format {
+        Format::An(max) => {
+            let len = s.len();
+            if len > max as usize {
+                return Err(StrError::TooLong { len, max: max as usize });
+            }
+            if !s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                return Err(StrError::BadFormat);
+            }
+        }
+        Format::N(n) => {
+            if s.len() > n as usize {
+                return Err(StrError::TooLong { len: s.len(), max: n as usize });
+            }
+            if s.len() != n as usize || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(StrError::BadFormat);
+            }
+        }
+        Format::Digits(max) => {
+            if s.len() > max as usize {
+                return Err(StrError::TooLong { len: s.len(), max: max as usize });
+            }
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(StrError::BadFormat);
+            }
+        }
+        Format::Text(max) => {
+            let len = s.chars().count();
+            if len > max as usize {
+                return Err(StrError::TooLong { len, max: max as usize });
+            }
+            if s.chars().any(char::is_control) {
+                return Err(StrError::BadFormat);
+            }
+        }
+        Format::OneOf(values) => {
+            if !values.contains(&s) {
+                return Err(StrError::BadFormat);
+            }
+        }
+        Format::List(_) => return Err(StrError::BadFormat),
+    }
+    Ok(())
+}
+
+/// Checks a request object against its field list; the first problem wins, in field order,
+/// so the message is deterministic.
+pub fn check_fields(fields: &[Field], map: &serde_json::Map<String, Value>) -> Result<(), FieldError> {
+    for f in fields {
+        let v = map.get(f.name);
+        if f.required && matches!(v, Some(Value::String(s)) if s.is_empty()) && !matches!(f.format, Format::Text(_)) {
+            return Err(FieldError::Missing { field: f.name.to_string() });
+        }
+        f.check(v, "")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const FIELDS: &[Field] = &[
+        req("fintech_use_num", Format::An(24), ""),
+        req("tran_dtime", Format::N(14), ""),
+        req("tran_amt", Format::Digits(12), ""),
+        opt("sort_order", Format::OneOf(&["D", "A"]), ""),
+        opt("req_list", Format::List(&[req("tran_no", Format::Digits(3), "")]), ""),
+    ];
+
+    fn check(v: Value) -> Result<(), FieldError> {
+        check_fields(FIELDS, v.as_object().unwrap())
+    }
+
+    #[test]
+    fn accepts_a_valid_request() {
+        let ok = json!({"fintech_use_num": "120260000001000000000001", "tran_dtime": "20260302100000",
+            "tran_amt": "1000", "sort_order": "D", "req_list": [{"tran_no": "1"}]});
+        assert_eq!(check(ok), Ok(()));
+    }
+
+    #[test]
+    fn names_the_offending_field() {
+        let err = check(json!({"fintech_use_num": "x", "tran_dtime": "2026", "tran_amt": "1"})).unwrap_err();
+        assert_eq!(err.to_string(), "항목 형식 오류: tran_dtime '2026' is not N14");
+        let err = check(json!({"tran_dtime": "20260302100000", "tran_amt": "1"})).unwrap_err();
+        assert_eq!(err, FieldError::Missing { field: "fintech_use_num".into() });
+        let err = check(json!({"fintech_use_num": "1", "tran_dtime": "20260302100000", "tran_amt": 5})).unwrap_err();
+        assert!(matches!(err, FieldError::NotAString { .. }));
+        let err = check(json!({"fintech_use_num": "1".repeat(25), "tran_dtime": "20260302100000", "tran_amt": "1"}))
+            .unwrap_err();
+        assert!(matches!(err, FieldError::TooLong { len: 25, max: 24, .. }));
+        let err = check(json!({"fintech_use_num": "1", "tran_dtime": "20260302100000", "tran_amt": "1",
+            "req_list": [{"tran_no": "x"}]}))
+        .unwrap_err();
+        assert_eq!(err.to_string(), "항목 형식 오류: req_list[0].tran_no 'x' is not N..3");
+    }
+}

@@ -1,0 +1,16 @@
+//! The protocol, once: the API catalogue, field formats, typed identifiers and the
+//! response-code table with each code's required handling.
+//!
+//! The simulator, the runner, the load engine and the reports read this module; nothing
+//! else hard-codes an API path or a response code.
+
+pub mod catalogue;
+pub mod codes;
+pub mod fields;
+pub mod ids;
+pub mod time;
+
+pub use catalogue::{Api, ApiId, Consent, ParamsIn, Scope};
+pub use codes::{BankRspCode, Handling, RspCode};
+pub use fields::{Field, Format};
+pub use ids::{Amount, BankTranId, ClientUseCode, FintechUseNum, IdError, TranDtime, UserSeqNo};
