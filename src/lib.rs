@@ -1,4 +1,8 @@
 //! obharness: conformance and load-test harness for the Korean Open Banking API (KFTC API
 //! v2.0), with a faithful, stateful simulator of the center as its default target.
+//!
+//! - [`spec`]: the protocol, once (catalogue, field formats, codes and their handling).
+//! - [`sim`]: the simulator of the center, embedded or standalone.
 
+pub mod sim;
 pub mod spec;

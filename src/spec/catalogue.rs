@@ -236,7 +236,7 @@ const AUTHORIZE_REQUEST: &[Field] = &[
     req("client_id", Format::An(40), "이용기관 client_id"),
     req("redirect_uri", Format::An(100), "등록된 Callback URL"),
     req("scope", Format::An(100), "space-separated scopes, e.g. 'login inquiry transfer'"),
-    req("client_info", Format::An(50), "이용기관 임의 정보, echoed to the callback"),
+    opt("client_info", Format::An(50), "이용기관 임의 정보, echoed to the callback"),
     req("state", Format::An(32), "CSRF token, 32 random characters, echoed to the callback"),
     req("auth_type", Format::OneOf(&["0", "1", "2"]), "0 최초인증, 1 재인증, 2 인증생략"),
     opt("lang", Format::OneOf(&["kor", "eng"]), "언어"),
@@ -298,6 +298,11 @@ const DEPOSIT_ITEM: &[Field] = &[
     req("req_client_num", Format::An(20), "요청고객회원번호"),
     req("transfer_purpose", Format::OneOf(&["TR", "ST", "RC", "AU"]), "이체용도"),
     opt("recv_bank_tran_id", BANK_TRAN_ID, "수취조회 거래고유번호"),
+    opt(
+        "recv_client_name",
+        NAME,
+        "수취인성명: with name_check_option on, compared with the account holder's name → A0312 [project rule]",
+    ),
     opt("cms_num", Format::An(20), "CMS번호"),
 ];
 

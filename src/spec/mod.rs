@@ -4,6 +4,7 @@
 //! The simulator, the runner, the load engine and the reports read this module; nothing
 //! else hard-codes an API path or a response code.
 
+pub mod banks;
 pub mod catalogue;
 pub mod codes;
 pub mod fields;

@@ -1,0 +1,417 @@
+#!/usr/bin/env bash
+# Benchmark: the obharness simulator against nginx serving a static file, on loopback.
+#
+#   bash benches/sim_vs_nginx.sh
+#
+# Measures, with wrk (1 thread, 64 connections, 10 s each, one run at a time):
+#   a. nginx /static.json (500-byte JSON)          - the loopback HTTP ceiling
+#   b. simulator GET  /v2.0/account/balance/fin_num - inquiry path
+#   c. simulator POST /v2.0/transfer/withdraw/fin_num - money-moving path
+# and prints req/s, p50, p99, non-A0000 answers and the ratio to nginx, then the goals
+# (balance >= 0.7x nginx, withdraw >= 0.5x nginx, p99 <= 5 ms). It is a measurement, not a
+# gate: it exits 0 whether the goals are met or not (non-zero only if it could not measure).
+#
+# Knobs (environment):
+#   BENCH_DURATION=10s  BENCH_CONNECTIONS=64     wrk -d / -c (wrk always runs -t1)
+#   BENCH_SIM_PORT=18080  BENCH_NGINX_PORT=18081 loopback ports
+#   BENCH_RATE_PASS=auto|always|never            second pass without wrk's response()
+#                                                callback: auto = only when the callback
+#                                                costs > 10% on nginx
+#   BENCH_NGINX_AUTO=1                           also measure nginx with worker_processes auto
+#                                                (an extra, informational row)
+#   BENCH_SKIP_BUILD=1                           use target/release/obharness as it is
+#   BENCH_SKIP_INSTALL=1                         never call apt-get
+#   BENCH_KEEP=DIR                               keep wrk's raw outputs (and the simulator's
+#                                                log) in DIR
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+LUA="$HERE/lua"
+
+DURATION="${BENCH_DURATION:-10s}"
+CONNS="${BENCH_CONNECTIONS:-64}"
+SIM_PORT="${BENCH_SIM_PORT:-18080}"
+NGINX_PORT="${BENCH_NGINX_PORT:-18081}"
+RATE_PASS="${BENCH_RATE_PASS:-auto}"
+ADMIN_TOKEN="bench-admin"
+SIM="http://127.0.0.1:${SIM_PORT}"
+NGX="http://127.0.0.1:${NGINX_PORT}"
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'sim_vs_nginx: %s\n' "$*" >&2; exit 1; }
+
+case "$RATE_PASS" in auto | always | never) ;; *) die "BENCH_RATE_PASS must be auto, always or never" ;; esac
+
+# ---------------------------------------------------------------------------------------
+# 1. Tools and the binary
+# ---------------------------------------------------------------------------------------
+missing=()
+for tool in wrk nginx curl jq; do
+  if ! command -v "$tool" >/dev/null 2>&1 && ! [[ -x "/usr/sbin/$tool" ]]; then
+    missing+=("$tool")
+  fi
+done
+if ((${#missing[@]} > 0)); then
+  [[ "${BENCH_SKIP_INSTALL:-0}" == 1 ]] && die "missing tools: ${missing[*]}"
+  say "installing wrk nginx curl jq (missing: ${missing[*]})"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq wrk nginx curl jq >/dev/null
+fi
+NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
+
+if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
+  say "cargo build --release (in $ROOT)"
+  (cd "$ROOT" && cargo build --release --quiet) || die "cargo build --release failed"
+fi
+SIM_BIN="$ROOT/target/release/obharness"
+[[ -x "$SIM_BIN" ]] || die "no binary at $SIM_BIN"
+
+# ---------------------------------------------------------------------------------------
+# Processes and cleanup
+# ---------------------------------------------------------------------------------------
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/obh-bench.XXXXXX")"
+NGINX_PID=""
+SIM_PID=""
+
+stop_pid() { # pid: TERM, wait up to 5 s, then KILL
+  local pid="$1" i
+  [[ -n "$pid" ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  stop_pid "$NGINX_PID"
+  stop_pid "$SIM_PID"
+  if [[ -n "${BENCH_KEEP:-}" && -f "$TMP/sim.log" ]]; then mkdir -p "$BENCH_KEEP" && cp "$TMP/sim.log" "$BENCH_KEEP/"; fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+curl_() { curl --noproxy '*' -sS --max-time 10 "$@"; }
+
+# ---------------------------------------------------------------------------------------
+# 2. nginx, private config, static 500-byte JSON
+# ---------------------------------------------------------------------------------------
+start_nginx() { # workers ("1" or "auto")
+  local workers="$1" i
+  port_free "$NGINX_PORT" || die "port $NGINX_PORT is taken (set BENCH_NGINX_PORT)"
+  mkdir -p "$TMP/nginx/html" "$TMP/nginx/tmp"
+  chmod 755 "$TMP" "$TMP/nginx" "$TMP/nginx/html"
+  cat >"$TMP/nginx/nginx.conf" <<EOF
+worker_processes $workers;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 75s;
+  sendfile on;
+  tcp_nopush on;
+  client_body_temp_path $TMP/nginx/tmp/body;
+  proxy_temp_path $TMP/nginx/tmp/proxy;
+  fastcgi_temp_path $TMP/nginx/tmp/fastcgi;
+  uwsgi_temp_path $TMP/nginx/tmp/uwsgi;
+  scgi_temp_path $TMP/nginx/tmp/scgi;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $TMP/nginx/html;
+    location = /static.json { default_type application/json; }
+  }
+}
+EOF
+  "$NGINX_BIN" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' \
+    >"$TMP/nginx/stdout.log" 2>&1 &
+  NGINX_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    if curl_ -o /dev/null -f "$NGX/static.json" 2>/dev/null; then return 0; fi
+    kill -0 "$NGINX_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$TMP/nginx/stdout.log" "$TMP/nginx/error.log" >&2 2>/dev/null || true
+  die "nginx did not come up on $NGX"
+}
+
+# A 500-byte JSON document (padded to the byte).
+make_static_json() {
+  local head='{"rsp_code":"A0000","rsp_message":"","api_tran_id":"bench-static","pad":"'
+  local tail='"}'
+  local n=$((500 - ${#head} - ${#tail}))
+  printf '%s%s%s' "$head" "$(printf 'x%.0s' $(seq 1 "$n"))" "$tail" >"$TMP/nginx/html/static.json"
+  chmod 644 "$TMP/nginx/html/static.json"
+  [[ "$(wc -c <"$TMP/nginx/html/static.json")" -eq 500 ]] || die "static.json is not 500 bytes"
+  jq -e . "$TMP/nginx/html/static.json" >/dev/null || die "static.json is not JSON"
+}
+
+# ---------------------------------------------------------------------------------------
+# wrk runs, always one at a time. run_wrk LABEL SCRIPT CHECK URL [ENV=VAL...]
+# Sets R_* from wrk's Requests/sec line and the script's OBH_RESULT line.
+# ---------------------------------------------------------------------------------------
+kv() { # line key -> value
+  local v
+  v="$(tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n1)"
+  printf '%s' "${v:-0}"
+}
+
+run_wrk() {
+  local label="$1" script="$2" check="$3" url="$4"
+  shift 4
+  local out="$TMP/wrk-${label}-check${check}.txt" line rps
+  say "wrk -t1 -c$CONNS -d$DURATION --latency  [$label, response() check $([[ $check == 1 ]] && echo on || echo off)]"
+  env OBH_LABEL="$label" OBH_CHECK="$check" "$@" \
+    wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$LUA/$script" "$url" >"$out" 2>&1 ||
+    { cat "$out" >&2; die "wrk failed for $label"; }
+  line="$(grep -m1 '^OBH_RESULT ' "$out" || true)"
+  [[ -n "$line" ]] || { cat "$out" >&2; die "no OBH_RESULT line from $script ($label)"; }
+  rps="$(awk '/^Requests\/sec:/ { print $2; exit }' "$out")"
+  [[ -n "$rps" ]] || rps="$(kv "$line" rps)"
+  R_RPS="$rps"
+  R_P50="$(kv "$line" p50_us)"
+  R_P99="$(kv "$line" p99_us)"
+  R_REQ="$(kv "$line" requests)"
+  R_CHECKED="$(kv "$line" checked)"
+  R_BAD="$(kv "$line" bad)"
+  R_SOCKERR=$(($(kv "$line" err_connect) + $(kv "$line" err_read) + $(kv "$line" err_write) + $(kv "$line" err_timeout)))
+  R_STATUSERR="$(kv "$line" err_status)"
+  R_CODES="$(grep '^OBH_CODE ' "$out" || true)"
+  if [[ -n "${BENCH_KEEP:-}" ]]; then mkdir -p "$BENCH_KEEP" && cp "$out" "$BENCH_KEEP/"; fi
+}
+
+# Per-target results, by name.
+declare -A RPS P50 P99 BAD CHECKED SOCKERR STATUSERR VALID CODES PASSNOTE CHECK_RPS
+
+# measure NAME SCRIPT URL [ENV=VAL...]: the checking pass; records validity and the rate.
+measure_checked() {
+  local name="$1" script="$2" url="$3"
+  shift 3
+  run_wrk "$name" "$script" 1 "$url" "$@"
+  RPS[$name]="$R_RPS"
+  CHECK_RPS[$name]="$R_RPS"
+  P50[$name]="$R_P50"
+  P99[$name]="$R_P99"
+  BAD[$name]="$R_BAD"
+  CHECKED[$name]="$R_CHECKED"
+  SOCKERR[$name]="$R_SOCKERR"
+  STATUSERR[$name]="$R_STATUSERR"
+  CODES[$name]="$R_CODES"
+  PASSNOTE[$name]="checking pass"
+  # Valid: something was answered, non-A0000 (or non-200) answers <= 1% of the answers,
+  # and socket errors <= 1% of the requests.
+  if ((R_CHECKED == 0)) || ((R_BAD * 100 > R_CHECKED)) || ((R_SOCKERR * 100 > R_REQ)); then
+    VALID[$name]="INVALID"
+  else
+    VALID[$name]="valid"
+  fi
+}
+
+# The rate pass, without response(): replaces the rate and latencies of NAME.
+measure_rate() {
+  local name="$1" script="$2" url="$3"
+  shift 3
+  run_wrk "$name" "$script" 0 "$url" "$@"
+  RPS[$name]="$R_RPS"
+  P50[$name]="$R_P50"
+  P99[$name]="$R_P99"
+  PASSNOTE[$name]="rate pass (no response()), validity from checking pass"
+  ((R_SOCKERR * 100 <= R_REQ)) || VALID[$name]="INVALID"
+}
+
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }
+
+# ---------------------------------------------------------------------------------------
+# 3. The simulator
+# ---------------------------------------------------------------------------------------
+start_sim() {
+  local i
+  port_free "$SIM_PORT" || die "port $SIM_PORT is taken (set BENCH_SIM_PORT)"
+  "$SIM_BIN" sim --listen "127.0.0.1:$SIM_PORT" --admin-token "$ADMIN_TOKEN" --workers 1 \
+    --no-operating-hours >"$TMP/sim.log" 2>&1 &
+  SIM_PID=$!
+  for ((i = 0; i < 300; i++)); do
+    if curl_ -o /dev/null -f -H "X-Sim-Admin-Token: $ADMIN_TOKEN" "$SIM/_sim/clock" 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$SIM_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  tail -n 30 "$TMP/sim.log" >&2 || true
+  die "the simulator did not answer GET /_sim/clock on $SIM"
+}
+
+# ---------------------------------------------------------------------------------------
+# Run
+# ---------------------------------------------------------------------------------------
+say "machine: $(nproc) cores; $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}'); $("$NGINX_BIN" -v 2>&1)"
+
+# a. nginx
+mkdir -p "$TMP/nginx/html"
+make_static_json
+start_nginx 1
+measure_checked nginx static.lua "$NGX/static.json"
+
+# Does wrk's response() callback cost > 10%? Measured where wrk is busiest: nginx.
+DO_RATE_PASS=0
+CALLBACK_NOTE=""
+if [[ "$RATE_PASS" != never ]]; then
+  measure_rate nginx static.lua "$NGX/static.json"
+  cost="$(awk -v c="${CHECK_RPS[nginx]}" -v r="${RPS[nginx]}" 'BEGIN { printf "%.1f", (r > 0 ? (1 - c / r) * 100 : 0) }')"
+  CALLBACK_NOTE="wrk's response() callback costs ${cost}% of nginx's rate (${CHECK_RPS[nginx]} req/s with it, ${RPS[nginx]} without)"
+  if [[ "$RATE_PASS" == always ]] || awk -v x="$cost" 'BEGIN { exit !(x > 10) }'; then
+    DO_RATE_PASS=1
+    CALLBACK_NOTE="$CALLBACK_NOTE -> rates below come from a second pass without response(); validity from the checking pass"
+  else
+    RPS[nginx]="${CHECK_RPS[nginx]}"
+    PASSNOTE[nginx]="checking pass"
+    CALLBACK_NOTE="$CALLBACK_NOTE -> <= 10%, rates below come from the checking pass"
+  fi
+else
+  CALLBACK_NOTE="BENCH_RATE_PASS=never: rates below come from the checking pass (callback cost not measured)"
+fi
+
+if [[ "${BENCH_NGINX_AUTO:-0}" == 1 ]]; then
+  stop_pid "$NGINX_PID"
+  NGINX_PID=""
+  start_nginx auto
+  measure_checked nginx-auto static.lua "$NGX/static.json"
+  ((DO_RATE_PASS)) && measure_rate nginx-auto static.lua "$NGX/static.json"
+fi
+stop_pid "$NGINX_PID"
+NGINX_PID=""
+
+# The simulator and credentials.
+start_sim
+say "simulator up: $(head -n 3 "$TMP/sim.log" | tr '\n' ' ')"
+FIXTURE="$(curl_ -f -H "X-Sim-Admin-Token: $ADMIN_TOKEN" "$SIM/_sim/fixture")" || die "GET /_sim/fixture failed"
+fx() { jq -er "$1" <<<"$FIXTURE" || die "fixture has no $1"; }
+CLIENT_ID="$(fx .institution.client_id)"
+CLIENT_SECRET="$(fx .institution.client_secret)"
+CLIENT_USE_CODE="$(fx .institution.client_use_code)"
+REDIRECT_URI="$(fx .institution.redirect_uri)"
+CNTR_ACCOUNT_NUM="$(fx .institution.cntr_account_num)"
+INST_NAME="$(jq -r '.institution.name // "BENCH"' <<<"$FIXTURE")"
+USER_SEQ_NO="$(fx '.users[0].user_seq_no')"
+USER_NAME="$(fx '.users[0].user_name')"
+FIN="$(fx '.users[0].accounts[0].fintech_use_num')"
+((${#CLIENT_USE_CODE} == 10)) || die "client_use_code '$CLIENT_USE_CODE' is not 10 characters"
+
+uri() { jq -rn --arg v "$1" '$v|@uri'; }
+STATE="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+AUTH_URL="$SIM/oauth/2.0/authorize?response_type=code&client_id=$(uri "$CLIENT_ID")&redirect_uri=$(uri "$REDIRECT_URI")&scope=login%20inquiry%20transfer&client_info=bench&state=$STATE&auth_type=0&sim_user_seq_no=$(uri "$USER_SEQ_NO")"
+LOCATION="$(curl_ -o /dev/null -w '%{redirect_url}' "$AUTH_URL")" || die "authorize request failed"
+CODE="$(sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p' <<<"$LOCATION")"
+[[ -n "$CODE" ]] || die "authorize gave no code (Location: '$LOCATION'); body: $(curl_ "$AUTH_URL" | head -c 400)"
+TOKEN_JSON="$(curl_ -X POST "$SIM/oauth/2.0/token" \
+  --data-urlencode "code=$CODE" --data-urlencode "client_id=$CLIENT_ID" \
+  --data-urlencode "client_secret=$CLIENT_SECRET" --data-urlencode "redirect_uri=$REDIRECT_URI" \
+  --data-urlencode "grant_type=authorization_code")" || die "token request failed"
+TOKEN="$(jq -er '.access_token' <<<"$TOKEN_JSON")" || die "no access_token in: $TOKEN_JSON"
+say "token for user $USER_SEQ_NO, fintech_use_num $FIN"
+
+NOW_DTIME="$(TZ=UTC date -d '+9 hours' +%Y%m%d%H%M%S)"
+WITHDRAW_TEMPLATE="$(jq -cn \
+  --arg cntr "$CNTR_ACCOUNT_NUM" --arg fin "$FIN" --arg uname "$USER_NAME" --arg iname "$INST_NAME" '{
+    bank_tran_id: "@@BANK_TRAN_ID@@", cntr_account_type: "N", cntr_account_num: $cntr,
+    dps_print_content: "bench", fintech_use_num: $fin, wd_print_content: "bench", tran_amt: "1",
+    tran_dtime: "@@TRAN_DTIME@@", req_client_name: $uname, req_client_fintech_use_num: $fin,
+    req_client_num: "BENCH0001", transfer_purpose: "TR", recv_client_name: $iname,
+    recv_client_bank_code: "097", recv_client_account_num: $cntr }')"
+
+# One request of each kind before the load, with ids outside the load's ranges (999999xxx),
+# so a broken contract shows up as a readable message rather than 100% INVALID.
+declare -A PROBE
+PROBE[balance]="$(curl_ -H "Authorization: Bearer $TOKEN" \
+  "$SIM/v2.0/account/balance/fin_num?bank_tran_id=${CLIENT_USE_CODE}U999999901&fintech_use_num=$FIN&tran_dtime=$NOW_DTIME")" || true
+probe_body="${WITHDRAW_TEMPLATE/@@BANK_TRAN_ID@@/${CLIENT_USE_CODE}U999999902}"
+probe_body="${probe_body/@@TRAN_DTIME@@/$NOW_DTIME}"
+PROBE[withdraw]="$(curl_ -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json; charset=UTF-8' \
+  --data-binary "$probe_body" "$SIM/v2.0/transfer/withdraw/fin_num")" || true
+for p in balance withdraw; do
+  code="$(jq -r '.rsp_code // "?"' <<<"${PROBE[$p]}" 2>/dev/null || echo '?')"
+  if [[ "$code" != A0000 ]]; then
+    say "WARNING: probe $p answered rsp_code=$code: $(head -c 400 <<<"${PROBE[$p]}")"
+  else
+    say "probe $p: A0000"
+  fi
+done
+
+# b. balance inquiry: ids U000000000.. (check pass) and U200000000.. (rate pass)
+SIM_ENV=(OBH_TOKEN="$TOKEN" OBH_CLIENT_USE_CODE="$CLIENT_USE_CODE" OBH_FINTECH_USE_NUM="$FIN")
+measure_checked balance balance.lua "$SIM" "${SIM_ENV[@]}" OBH_ID_BASE=0
+((DO_RATE_PASS)) && measure_rate balance balance.lua "$SIM" "${SIM_ENV[@]}" OBH_ID_BASE=200000000
+
+# c. withdraw: ids U500000000.. (check pass) and U700000000.. (rate pass)
+measure_checked withdraw withdraw.lua "$SIM" "${SIM_ENV[@]}" OBH_BODY_TEMPLATE="$WITHDRAW_TEMPLATE" OBH_ID_BASE=500000000
+((DO_RATE_PASS)) && measure_rate withdraw withdraw.lua "$SIM" "${SIM_ENV[@]}" OBH_BODY_TEMPLATE="$WITHDRAW_TEMPLATE" OBH_ID_BASE=700000000
+
+BALANCE_AFTER="$(curl_ -H "Authorization: Bearer $TOKEN" \
+  "$SIM/v2.0/account/balance/fin_num?bank_tran_id=${CLIENT_USE_CODE}U999999903&fintech_use_num=$FIN&tran_dtime=$NOW_DTIME" |
+  jq -r '"\(.rsp_code) balance_amt=\(.balance_amt // "?")"' 2>/dev/null || echo '?')"
+
+# ---------------------------------------------------------------------------------------
+# 6. Report
+# ---------------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+targets=(nginx)
+[[ "${BENCH_NGINX_AUTO:-0}" == 1 ]] && targets+=(nginx-auto)
+targets+=(balance withdraw)
+describe() {
+  case "$1" in
+    nginx) echo "nginx /static.json (1 worker)" ;;
+    nginx-auto) echo "nginx /static.json (auto workers)" ;;
+    balance) echo "sim GET balance/fin_num" ;;
+    withdraw) echo "sim POST withdraw/fin_num" ;;
+  esac
+}
+
+echo
+echo "obharness simulator vs nginx - $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t1 -c$CONNS -d$DURATION --latency"
+echo "$CALLBACK_NOTE"
+echo
+printf '%-34s %12s %10s %10s %12s %8s  %s\n' target req/s p50 p99 non-A0000 ×nginx validity
+printf '%-34s %12s %10s %10s %12s %8s  %s\n' "$(printf '%.0s-' {1..34})" ------------ ---------- ---------- ------------ -------- --------
+for t in "${targets[@]}"; do
+  bad="${BAD[$t]}/${CHECKED[$t]}"
+  [[ "$t" == nginx* ]] && bad="${BAD[$t]}/${CHECKED[$t]}*"
+  printf '%-34s %12s %10s %10s %12s %8s  %s\n' "$(describe "$t")" "${RPS[$t]}" "$(ms "${P50[$t]}")" \
+    "$(ms "${P99[$t]}")" "$bad" "$(ratio "${RPS[$t]}" "${RPS[nginx]}")" "${VALID[$t]}"
+done
+echo "(* for nginx the count is of non-200 answers; non-A0000 = bad answers / answers checked)"
+echo "(rates: ${PASSNOTE[balance]}; socket errors: nginx ${SOCKERR[nginx]}, balance ${SOCKERR[balance]}, withdraw ${SOCKERR[withdraw]}; non-2xx: balance ${STATUSERR[balance]}, withdraw ${STATUSERR[withdraw]})"
+for t in balance withdraw; do
+  if [[ -n "${CODES[$t]}" ]]; then
+    echo "non-A0000 answers for $t:"
+    while IFS= read -r l; do echo "  ${l#OBH_CODE }"; done <<<"${CODES[$t]}"
+  fi
+done
+echo "withdraw account after the run: $BALANCE_AFTER"
+
+echo
+echo "Goals:"
+goal() { # name ok(0/1) text
+  local verdict=MISS
+  (($2)) && verdict=PASS
+  [[ "${VALID[$1]}" == INVALID ]] && verdict="MISS (run INVALID)"
+  printf '  %-44s %s\n' "$3" "$verdict"
+}
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }' && echo 1 || echo 0; }
+r_bal="$(ratio "${RPS[balance]}" "${RPS[nginx]}")"
+r_wd="$(ratio "${RPS[withdraw]}" "${RPS[nginx]}")"
+goal balance "$(ge "$r_bal" 0.7)" "balance  >= 0.7x nginx   (is ${r_bal}x)"
+goal withdraw "$(ge "$r_wd" 0.5)" "withdraw >= 0.5x nginx   (is ${r_wd}x)"
+goal balance "$(ge 5000 "${P99[balance]}")" "balance  p99 <= 5 ms     (is $(ms "${P99[balance]}"))"
+goal withdraw "$(ge 5000 "${P99[withdraw]}")" "withdraw p99 <= 5 ms     (is $(ms "${P99[withdraw]}"))"
+echo
+echo "(a measurement, not a gate: exit status 0 either way)"
+exit 0

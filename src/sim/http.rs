@@ -1,0 +1,563 @@
+//! The request pipeline every API call goes through, in the center's order: method, body,
+//! token, whitelist, operating hours, field formats, identifiers, the bank_tran_id
+//! registry, fault rules, then the API's own handler. Every rejection is an HTTP 200
+//! business error like the center's; every call lands in the journal.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
+use bytes::Bytes;
+use chrono::{DateTime, FixedOffset};
+use serde_json::{Map, Value};
+use tokio::sync::Notify;
+
+use super::api;
+use super::auth::{Subject, TokenCheck};
+use super::center::Center;
+use super::config::Quirk;
+use super::faults::{Commit, FaultAction, FaultProbe};
+use super::journal::JournalEntry;
+use super::ledger::{OpDone, PendingOp, Refusal, UserIdx};
+use super::registry::{TranKey, TransferRecord, TransferState};
+use crate::spec::fields::check_fields;
+use crate::spec::ids::BankTranId;
+use crate::spec::time::{api_tran_dtm, date8};
+use crate::spec::{ApiId, BankRspCode, ParamsIn, RspCode};
+
+/// Lets a handler close its connection without answering (fault injection).
+#[derive(Clone, Default)]
+pub struct ConnAbort(pub Arc<Notify>);
+
+/// A request's parameters and who sent it, after the generic checks passed.
+pub struct Ctx {
+    pub api: ApiId,
+    pub now: DateTime<FixedOffset>,
+    pub subject: Option<Subject>,
+    /// The token's user, for user tokens.
+    pub user: Option<UserIdx>,
+    pub params: Map<String, Value>,
+    pub peer: IpAddr,
+}
+
+impl Ctx {
+    /// A parameter already checked against the catalogue (present when required).
+    pub fn str(&self, name: &str) -> &str {
+        self.params.get(name).and_then(Value::as_str).unwrap_or("")
+    }
+
+    pub fn opt(&self, name: &str) -> Option<&str> {
+        self.params.get(name).and_then(Value::as_str).filter(|s| !s.is_empty())
+    }
+
+    pub fn list(&self, name: &str) -> &[Value] {
+        self.params.get(name).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn today(&self) -> String {
+        date8(self.now)
+    }
+}
+
+/// The participating bank's part of an answer.
+#[derive(Debug, Clone)]
+pub struct BankPart {
+    pub bank_tran_id: String,
+    pub bank_tran_date: String,
+    pub bank_code_tran: String,
+    pub bank_rsp_code: BankRspCode,
+    pub bank_rsp_message: Option<String>,
+}
+
+/// An answer in the center's envelope.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub rsp: RspCode,
+    pub message: Option<String>,
+    pub bank: Option<BankPart>,
+    pub body: Map<String, Value>,
+}
+
+impl Reply {
+    pub fn ok(body: Map<String, Value>) -> Reply {
+        Reply { rsp: RspCode::Success, message: None, bank: None, body }
+    }
+
+    pub fn error(rsp: RspCode) -> Reply {
+        Reply { rsp, message: None, bank: None, body: Map::new() }
+    }
+
+    pub fn error_msg(rsp: RspCode, detail: impl std::fmt::Display) -> Reply {
+        Reply { rsp, message: Some(format!("{} ({detail})", rsp.message())), bank: None, body: Map::new() }
+    }
+
+    pub fn with_bank(mut self, bank: BankPart) -> Reply {
+        self.bank = Some(bank);
+        self
+    }
+
+    pub fn from_refusal(r: &Refusal) -> Reply {
+        Reply {
+            rsp: r.rsp,
+            message: r.message.as_ref().map(|m| format!("{} ({m})", r.rsp.message())),
+            bank: None,
+            body: Map::new(),
+        }
+    }
+
+    fn to_json(&self, now: DateTime<FixedOffset>) -> Vec<u8> {
+        let mut m = self.body.clone();
+        m.insert("api_tran_id".into(), Value::String(uuid::Uuid::new_v4().to_string()));
+        m.insert("api_tran_dtm".into(), Value::String(api_tran_dtm(now)));
+        m.insert("rsp_code".into(), Value::String(self.rsp.code().into()));
+        let msg = self.message.clone().unwrap_or_else(|| self.rsp.message().to_string());
+        m.insert("rsp_message".into(), Value::String(msg));
+        if let Some(b) = &self.bank {
+            m.insert("bank_tran_id".into(), Value::String(b.bank_tran_id.clone()));
+            m.insert("bank_tran_date".into(), Value::String(b.bank_tran_date.clone()));
+            m.insert("bank_code_tran".into(), Value::String(b.bank_code_tran.clone()));
+            m.insert("bank_rsp_code".into(), Value::String(b.bank_rsp_code.code().into()));
+            let bmsg = b.bank_rsp_message.clone().unwrap_or_else(|| b.bank_rsp_code.message().to_string());
+            m.insert("bank_rsp_message".into(), Value::String(bmsg));
+        }
+        serde_json::to_vec(&Value::Object(m)).unwrap_or_default()
+    }
+}
+
+/// A money movement prepared by a handler; the pipeline decides (with fault rules) whether
+/// it happens now, later or never, and records the truth in the registry.
+pub struct MoneyPlan {
+    pub op: super::ledger::MoneyOp,
+    pub key: TranKey,
+    pub record: TransferRecord,
+    pub render: fn(&Center, &Ctx, &MoneyPlan, &MoneyOutcome) -> Reply,
+}
+
+/// What happened to a planned movement, for rendering the answer.
+pub enum MoneyOutcome {
+    Done(OpDone),
+    Refused(Refusal),
+    /// Not performed (yet): the answer comes from a fault rule.
+    Withheld,
+}
+
+/// What a handler asks the pipeline to do.
+pub enum Flow {
+    Reply(Reply),
+    /// A non-envelope answer (OAuth endpoints, redirects, HTML); `rsp_code` for the journal.
+    Raw(Response<Body>, Option<String>),
+    /// Close the connection without an answer.
+    Drop,
+}
+
+pub fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Body> {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=UTF-8"));
+    r
+}
+
+/// What the pipeline needs of an incoming request.
+pub struct Incoming {
+    pub method: Method,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub peer: SocketAddr,
+    pub abort: Option<ConnAbort>,
+    pub body_too_large: bool,
+}
+
+impl Incoming {
+    pub async fn from_request(req: axum::extract::Request, max_body: usize) -> Incoming {
+        let (parts, body) = req.into_parts();
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let abort = parts.extensions.get::<ConnAbort>().cloned();
+        let (body, body_too_large) = match axum::body::to_bytes(body, max_body).await {
+            Ok(b) => (b, false),
+            Err(_) => (Bytes::new(), true),
+        };
+        Incoming {
+            method: parts.method,
+            path: parts.uri.path().to_string(),
+            query: parts.uri.query().map(str::to_string),
+            headers: parts.headers,
+            body,
+            peer,
+            abort,
+            body_too_large,
+        }
+    }
+
+    /// The caller's address: the TCP peer, or the forwarded client behind a trusted proxy.
+    pub fn caller_ip(&self, trusted_proxies: &[IpAddr]) -> IpAddr {
+        let peer = self.peer.ip().to_canonical();
+        if trusted_proxies.contains(&peer)
+            && let Some(xff) = self.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+            && let Some(last) = xff.rsplit(',').next()
+            && let Ok(ip) = last.trim().parse::<IpAddr>()
+        {
+            return ip.to_canonical();
+        }
+        peer
+    }
+
+    /// Query or form parameters as a JSON object of strings.
+    pub fn pairs(&self, text: &[u8]) -> Option<Map<String, Value>> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(text).ok()?;
+        Some(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+    }
+}
+
+/// Runs one request through the pipeline, journals it and answers (or drops) it.
+pub async fn serve_call(center: Arc<Center>, api: ApiId, req: axum::extract::Request) -> Response<Body> {
+    let inc = Incoming::from_request(req, center.config.max_body_bytes).await;
+    let flow = process(&center, api, &inc).await;
+    finish(&center, Some(api), &inc, flow).await
+}
+
+/// Journals the outcome and turns it into a response (or a dropped connection).
+pub async fn finish(center: &Center, api: Option<ApiId>, inc: &Incoming, flow: Flow) -> Response<Body> {
+    let now = center.now();
+    let bank_tran_id = api.and_then(|a| bank_tran_id_in(a, inc));
+    let mut entry = JournalEntry {
+        seq: 0,
+        at: now,
+        peer: inc.peer,
+        api,
+        method: inc.method.to_string(),
+        path: inc.path.clone(),
+        bank_tran_id,
+        rsp_code: None,
+        bank_rsp_code: None,
+        http_status: 200,
+        dropped: false,
+        query: inc.query.clone(),
+        body: inc.body.clone(),
+    };
+    match flow {
+        Flow::Reply(reply) => {
+            entry.rsp_code = Some(reply.rsp.code().to_string());
+            entry.bank_rsp_code = reply.bank.as_ref().map(|b| b.bank_rsp_code.code().to_string());
+            center.journal.push(entry);
+            json_response(StatusCode::OK, reply.to_json(now))
+        }
+        Flow::Raw(resp, code) => {
+            entry.rsp_code = code;
+            entry.http_status = resp.status().as_u16();
+            center.journal.push(entry);
+            resp
+        }
+        Flow::Drop => {
+            entry.dropped = true;
+            entry.http_status = 0;
+            center.journal.push(entry);
+            match &inc.abort {
+                Some(abort) => {
+                    abort.0.notify_one();
+                    // The connection task drops this future along with the connection.
+                    std::future::pending::<()>().await;
+                    unreachable!("a dropped connection is never answered")
+                }
+                None => json_response(StatusCode::BAD_GATEWAY, Vec::new()),
+            }
+        }
+    }
+}
+
+/// The bank_tran_id a request carries, for the journal (best effort, before validation).
+fn bank_tran_id_in(api: ApiId, inc: &Incoming) -> Option<String> {
+    if !api.api().carries_bank_tran_id() {
+        return None;
+    }
+    let params: Value = match api.api().params_in {
+        ParamsIn::Query => Value::Object(inc.pairs(inc.query.as_deref().unwrap_or("").as_bytes())?),
+        _ => serde_json::from_slice(&inc.body).ok()?,
+    };
+    params
+        .get("bank_tran_id")
+        .or_else(|| params.get("req_list")?.get(0)?.get("bank_tran_id"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+macro_rules! reject {
+    ($reply:expr) => {
+        return Flow::Reply($reply)
+    };
+}
+
+async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
+    let api = api_id.api();
+    let now = center.now();
+    if inc.method.as_str() != api.method {
+        reject!(Reply::error_msg(RspCode::WrongMethod, format!("{} {} only", api.method, api.path)));
+    }
+    if inc.body_too_large {
+        reject!(Reply::error_msg(
+            RspCode::FormatError,
+            format!("요청 본문이 {}바이트를 넘습니다", center.config.max_body_bytes)
+        ));
+    }
+
+    // The token comes first, as at the center's gateway.
+    let Some(token) = bearer(&inc.headers) else {
+        reject!(Reply::error_msg(RspCode::AuthParameterError, "Authorization: Bearer 토큰 없음"));
+    };
+    let (subject, scopes) = match center.tokens.check(token, now) {
+        TokenCheck::Valid { subject, scopes } => (subject, scopes),
+        TokenCheck::Unknown => reject!(Reply::error(RspCode::AccessTokenRejected)),
+        TokenCheck::Expired => reject!(Reply::error_msg(RspCode::AccessTokenRejected, "만료된 토큰")),
+    };
+    if !scopes.any_of(api.scopes) {
+        reject!(Reply::error(RspCode::ScopeNotAllowed));
+    }
+    let user = match &subject {
+        Subject::User(seq) => {
+            let w = center.world();
+            let Some(idx) = w.user(seq) else { reject!(Reply::error(RspCode::AccessTokenRejected)) };
+            if w.users[idx].closed {
+                reject!(Reply::error(RspCode::ClosedMember));
+            }
+            Some(idx)
+        }
+        Subject::Institution => None,
+    };
+
+    let peer = inc.caller_ip(&center.config.trusted_proxies);
+    if api.whitelist_only && !center.has(Quirk::IgnoreIpWhitelist) && !center.institution().whitelist.contains(&peer) {
+        reject!(Reply::error_msg(center.config.access_denied_code, format!("등록되지 않은 IP {peer}")));
+    }
+    if center.config.operating_hours && !super::clock::within_operating_hours(now) {
+        reject!(Reply::error_msg(RspCode::OutsideOperatingHours, "운영시간 00:05~23:55"));
+    }
+
+    let params = match api.params_in {
+        ParamsIn::Query => match inc.pairs(inc.query.as_deref().unwrap_or("").as_bytes()) {
+            Some(p) => p,
+            None => reject!(Reply::error_msg(RspCode::FormatError, "query string 해석 불가")),
+        },
+        ParamsIn::Json | ParamsIn::Form => match serde_json::from_slice::<Value>(&inc.body) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => reject!(Reply::error_msg(RspCode::FormatError, "요청 본문은 JSON 객체여야 합니다")),
+            Err(e) => {
+                if center.has(Quirk::Http500OnBadJson) {
+                    return Flow::Raw(json_response(StatusCode::INTERNAL_SERVER_ERROR, b"{}".to_vec()), None);
+                }
+                reject!(Reply::error_msg(RspCode::FormatError, format!("JSON 파싱 오류: {e}")));
+            }
+        },
+    };
+    if let Err(e) = check_fields(api.request, &params) {
+        reject!(Reply::error_msg(RspCode::FormatError, e));
+    }
+    let ctx = Ctx { api: api_id, now, subject: Some(subject), user, params, peer };
+
+    if let Some(seq) = ctx.opt("user_seq_no")
+        && let Some(u) = ctx.user
+        && center.world().users[u].user_seq_no != seq
+    {
+        reject!(Reply::error_msg(RspCode::UserMismatch, "user_seq_no가 토큰의 사용자와 다릅니다"));
+    }
+    if let Some(code) = ctx.opt("client_use_code")
+        && code != center.institution().client_use_code.as_str()
+    {
+        reject!(Reply::error_msg(RspCode::FormatError, format!("client_use_code '{code}' 불일치")));
+    }
+
+    // The bank_tran_id: layout, then the per-day registry.
+    let mut duplicate = false;
+    let mut key = None;
+    if api.carries_bank_tran_id() {
+        let raw = match api_id {
+            ApiId::TransferDeposit => {
+                let list = ctx.list("req_list");
+                if list.len() != 1 || ctx.str("req_cnt").trim_start_matches('0') != "1" {
+                    reject!(Reply::error_msg(
+                        RspCode::FormatError,
+                        "입금이체는 1건씩 요청합니다 (req_cnt = 1, req_list 1건)"
+                    ));
+                }
+                list[0].get("bank_tran_id").and_then(Value::as_str).unwrap_or("")
+            }
+            _ => ctx.str("bank_tran_id"),
+        };
+        if let Err(e) = BankTranId::parse_for(raw, &center.institution().client_use_code) {
+            reject!(Reply::error_msg(RspCode::FormatError, e));
+        }
+        let k = TranKey::new(&ctx.today(), raw).expect("validated id and date");
+        key = Some(k);
+        if !api.money_moving && !center.registry.register(k, None) {
+            reject!(Reply::error(RspCode::BankTranIdDuplicate));
+        }
+        // Money-moving APIs register with their transfer record, below.
+        duplicate = false;
+    }
+
+    if let Some(plan_fn) = api::money_handler(api_id) {
+        let plan = match plan_fn(center, &ctx) {
+            Ok(plan) => plan,
+            Err(reply) => {
+                // Refused before reaching the bank: the id is used all the same.
+                if let Some(k) = key {
+                    center.registry.register(k, None);
+                }
+                return Flow::Reply(reply);
+            }
+        };
+        let registered = center.registry.register(plan.key, Some(plan.record.clone()));
+        if !registered {
+            duplicate = true;
+            if !center.has(Quirk::DoubleDebitOnDuplicate) {
+                reject!(Reply::error(RspCode::BankTranIdDuplicate));
+            }
+        }
+        return run_money(center, &ctx, plan, duplicate).await;
+    }
+
+    let probe = FaultProbe { api: api_id, fintech_use_num: ctx.opt("fintech_use_num"), tran_amt: ctx.opt("tran_amt") };
+    match center.faults.fire(&probe) {
+        None => Flow::Reply(api::plain_handler(api_id)(center, &ctx)),
+        Some(FaultAction::Delay { ms }) => {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            Flow::Reply(api::plain_handler(api_id)(center, &ctx))
+        }
+        Some(action @ FaultAction::Respond { rsp_code, bank_rsp_code, .. }) => {
+            let mut reply = if action.commit() == Commit::Yes {
+                api::plain_handler(api_id)(center, &ctx)
+            } else {
+                Reply::error(rsp_code)
+            };
+            override_codes(&mut reply, &ctx, rsp_code, bank_rsp_code);
+            Flow::Reply(reply)
+        }
+        Some(action @ FaultAction::Drop { .. }) => {
+            if action.commit() == Commit::Yes {
+                api::plain_handler(api_id)(center, &ctx);
+            }
+            Flow::Drop
+        }
+    }
+}
+
+fn override_codes(reply: &mut Reply, ctx: &Ctx, rsp: RspCode, bank: Option<BankRspCode>) {
+    reply.rsp = rsp;
+    reply.message = None;
+    if let Some(code) = bank {
+        let b = reply.bank.get_or_insert_with(|| BankPart {
+            bank_tran_id: ctx.str("bank_tran_id").to_string(),
+            bank_tran_date: ctx.today(),
+            bank_code_tran: "097".into(),
+            bank_rsp_code: code,
+            bank_rsp_message: None,
+        });
+        b.bank_rsp_code = code;
+        b.bank_rsp_message = None;
+    } else if rsp != RspCode::Success {
+        reply.bank = None;
+    }
+}
+
+/// Performs (or withholds) a planned movement per the fault rules and records the truth.
+async fn run_money(center: &Center, ctx: &Ctx, plan: MoneyPlan, duplicate: bool) -> Flow {
+    let fintech = match &plan.op {
+        super::ledger::MoneyOp::Withdraw { from, .. } => center.world().accounts[*from].fintech_use_num.clone(),
+        super::ledger::MoneyOp::Deposit { to, .. } => center.world().accounts[*to].fintech_use_num.clone(),
+    };
+    let amount = plan.record.amount.to_string();
+    let probe = FaultProbe { api: ctx.api, fintech_use_num: fintech.as_deref(), tran_amt: Some(&amount) };
+    let action = if duplicate { None } else { center.faults.fire(&probe) };
+
+    let execute = |center: &Center| -> MoneyOutcome {
+        let result = center.world().execute(&plan.op, ctx.now);
+        if !duplicate {
+            let state = match &result {
+                Ok(_) => TransferState::Committed,
+                Err(r) => TransferState::Refused { rsp: r.rsp, bank: r.bank },
+            };
+            center.registry.update(&plan.key, |rec| rec.state = state);
+        }
+        match result {
+            Ok(done) => MoneyOutcome::Done(done),
+            Err(r) => MoneyOutcome::Refused(r),
+        }
+    };
+
+    if duplicate {
+        // Defect mode double-debit-on-duplicate: the money moves again under an A0326 answer.
+        execute(center);
+        return Flow::Reply(Reply::error(RspCode::BankTranIdDuplicate));
+    }
+
+    let Some(action) = action else {
+        let outcome = execute(center);
+        return Flow::Reply((plan.render)(center, ctx, &plan, &outcome));
+    };
+    if let FaultAction::Delay { ms } = action {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        let outcome = execute(center);
+        return Flow::Reply((plan.render)(center, ctx, &plan, &outcome));
+    }
+
+    let mut commit = action.commit();
+    if commit == Commit::No
+        && center.has(Quirk::CommitOnA0017)
+        && matches!(action, FaultAction::Respond { rsp_code: RspCode::BankResponseTimeout, .. })
+    {
+        commit = Commit::Yes;
+    }
+    let outcome = match commit {
+        Commit::Yes => execute(center),
+        Commit::No => {
+            let state = match &action {
+                FaultAction::Respond { rsp_code, bank_rsp_code, .. }
+                    if !matches!(rsp_code, RspCode::Timeout | RspCode::Processing | RspCode::InternalError) =>
+                {
+                    TransferState::Refused { rsp: *rsp_code, bank: *bank_rsp_code }
+                }
+                _ => TransferState::NotProcessed,
+            };
+            center.registry.update(&plan.key, |rec| rec.state = state);
+            MoneyOutcome::Withheld
+        }
+        Commit::Later => {
+            let (inquiries, seconds) = match &action {
+                FaultAction::Respond { settle_after_inquiries, settle_after_seconds, .. } => {
+                    (*settle_after_inquiries, *settle_after_seconds)
+                }
+                _ => (None, None),
+            };
+            let inquiries = if inquiries.is_none() && seconds.is_none() { Some(2) } else { inquiries };
+            center.registry.update(&plan.key, |rec| rec.state = TransferState::Pending);
+            center.world().pending.push(PendingOp {
+                key: plan.key,
+                op: plan.op.clone(),
+                remaining_inquiries: inquiries.map(|n| n.max(1)),
+                due: seconds.map(|s| ctx.now + chrono::Duration::seconds(s as i64)),
+            });
+            MoneyOutcome::Withheld
+        }
+    };
+    match action {
+        FaultAction::Respond { rsp_code, bank_rsp_code, .. } => {
+            let mut reply = (plan.render)(center, ctx, &plan, &outcome);
+            override_codes(&mut reply, ctx, rsp_code, bank_rsp_code);
+            Flow::Reply(reply)
+        }
+        _ => Flow::Drop,
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}

@@ -1,0 +1,119 @@
+//! A faithful, stateful simulator of the Open Banking center and its participating banks:
+//! OAuth, users, accounts, a double-entry ledger, consents on a virtual clock, the
+//! bank_tran_id registry, the IP whitelist, fault injection, defect modes, a request
+//! journal and an admin API. It is the default target (in-process, on an ephemeral
+//! loopback port) and a standalone server (`obharness sim`).
+
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod center;
+pub mod clock;
+pub mod config;
+pub mod consent_page;
+pub mod faults;
+pub mod fixture;
+pub mod http;
+pub mod journal;
+pub mod ledger;
+pub mod oauth;
+pub mod openapi;
+pub mod registry;
+pub mod server;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use center::Center;
+pub use config::{Quirk, SimConfig};
+pub use fixture::Fixture;
+
+/// A running simulator; dropping it stops accepting connections.
+pub struct SimHandle {
+    pub addr: SocketAddr,
+    pub center: Arc<Center>,
+    shutdown: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn admin_token(&self) -> &str {
+        &self.center.admin_token
+    }
+
+    /// Stops the listener and every open connection, and waits for it.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Starts a simulator on an already-bound listener, on the current tokio runtime.
+pub fn start_on(listener: TcpListener, config: SimConfig) -> std::io::Result<SimHandle> {
+    let addr = listener.local_addr()?;
+    let center = Center::new(config);
+    let (tx, rx) = watch::channel(false);
+    let router = server::router(center.clone());
+    let task = tokio::spawn(server::serve(listener, router, rx));
+    Ok(SimHandle { addr, center, shutdown: tx, task: Some(task) })
+}
+
+/// Starts a simulator on `addr` (use port 0 for an ephemeral port).
+pub async fn start(addr: SocketAddr, config: SimConfig) -> std::io::Result<SimHandle> {
+    start_on(TcpListener::bind(addr).await?, config)
+}
+
+/// The embedded default target: the fixed clock start and default fixture on `127.0.0.1:0`.
+pub async fn start_embedded(config: SimConfig) -> std::io::Result<SimHandle> {
+    start(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
+}
+
+/// Options of `obharness sim` beyond the simulator's own configuration.
+pub struct StandaloneOptions {
+    pub listen: SocketAddr,
+    /// tokio worker threads; one is best when a load generator shares the machine.
+    pub workers: usize,
+}
+
+/// Runs a standalone simulator until Ctrl-C, printing its addresses and admin token.
+pub fn run_standalone(opts: StandaloneOptions, config: SimConfig) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(opts.workers.max(1))
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    runtime.block_on(async move {
+        let quirks: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
+        let handle = start(opts.listen, config).await.with_context(|| format!("cannot listen on {}", opts.listen))?;
+        let base = handle.base_url();
+        println!("obharness simulator listening on {base}");
+        println!("  API:      {base}/v2.0/…  {base}/oauth/2.0/…");
+        println!("  OpenAPI:  {base}/openapi.json");
+        println!("  admin:    {base}/_sim/  (header X-Sim-Admin-Token: {})", handle.admin_token());
+        println!("  clock:    {}", handle.center.now().to_rfc3339());
+        if !quirks.is_empty() {
+            println!("  DEFECT MODES ON (non-conformant on purpose): {}", quirks.join(", "));
+        }
+        tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        println!("stopping");
+        handle.shutdown().await;
+        Ok(())
+    })
+}

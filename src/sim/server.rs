@@ -1,0 +1,89 @@
+//! The listener: routes, and an accept loop that knows each connection's peer address
+//! (for the IP whitelist) and can close a connection without answering (fault injection).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{Response, StatusCode};
+use axum::routing::{any, get};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+use super::center::Center;
+use super::http::{ConnAbort, Flow, Incoming, finish, json_response, serve_call};
+use super::{admin, oauth};
+use crate::spec::{Api, ApiId};
+
+pub fn router(center: Arc<Center>) -> Router {
+    let mut r: Router<Arc<Center>> = Router::new();
+    for api in Api::all().filter(|a| a.path.starts_with("/v2.0/")) {
+        let id = api.id;
+        r = r.route(api.path, any(move |State(c): State<Arc<Center>>, req| serve_call(c, id, req)));
+    }
+    for id in [ApiId::OauthAuthorize, ApiId::OauthAuthorizeAccount] {
+        r = r.route(id.api().path, any(move |State(c): State<Arc<Center>>, req| oauth::authorize(c, id, req)));
+    }
+    r.route(ApiId::OauthToken.api().path, any(|State(c): State<Arc<Center>>, req| oauth::token(c, req)))
+        .route(ApiId::OauthRevoke.api().path, any(|State(c): State<Arc<Center>>, req| oauth::revoke(c, req)))
+        .route("/openapi.json", get(|| async { axum::Json(super::openapi::openapi_document()) }))
+        .merge(admin::router())
+        .fallback(unknown_path)
+        .with_state(center)
+}
+
+/// Unknown routes get a 404 (the center's gateway answers no business code for them).
+async fn unknown_path(State(center): State<Arc<Center>>, req: axum::extract::Request) -> Response<Body> {
+    let inc = Incoming::from_request(req, center.config.max_body_bytes).await;
+    let body = serde_json::json!({ "error": format!("no API at {} {}", inc.method, inc.path) });
+    let resp = json_response(StatusCode::NOT_FOUND, body.to_string().into_bytes());
+    finish(&center, None, &inc, Flow::Raw(resp, None)).await
+}
+
+/// Serves `router` on `listener` until `shutdown` turns true.
+pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let mut shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let abort = ConnAbort::default();
+            let conn_abort = abort.clone();
+            let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req.extensions_mut().insert(abort.clone());
+                router.clone().oneshot(req.map(Body::new))
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = conn_abort.0.notified() => {}
+                _ = shutdown.changed() => {}
+            }
+        });
+    }
+}
+
+/// The address to print for a bound listener.
+pub fn display_addr(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
