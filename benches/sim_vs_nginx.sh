@@ -19,6 +19,7 @@
 #                                                costs > 10% on nginx
 #   BENCH_NGINX_AUTO=1                           also measure nginx with worker_processes auto
 #                                                (an extra, informational row)
+#   BENCH_NGINX_ONLY=1                           measure nginx only (no build, no simulator)
 #   BENCH_SKIP_BUILD=1                           use target/release/obharness as it is
 #   BENCH_SKIP_INSTALL=1                         never call apt-get
 #   BENCH_KEEP=DIR                               keep wrk's raw outputs (and the simulator's
@@ -61,12 +62,13 @@ if ((${#missing[@]} > 0)); then
 fi
 NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
 
-if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
+NGINX_ONLY="${BENCH_NGINX_ONLY:-0}"
+if [[ "${BENCH_SKIP_BUILD:-0}" != 1 && "$NGINX_ONLY" != 1 ]]; then
   say "cargo build --release (in $ROOT)"
   (cd "$ROOT" && cargo build --release --quiet) || die "cargo build --release failed"
 fi
 SIM_BIN="$ROOT/target/release/obharness"
-[[ -x "$SIM_BIN" ]] || die "no binary at $SIM_BIN"
+[[ "$NGINX_ONLY" == 1 || -x "$SIM_BIN" ]] || die "no binary at $SIM_BIN"
 
 # ---------------------------------------------------------------------------------------
 # Processes and cleanup
@@ -227,6 +229,8 @@ measure_rate() {
   ((R_SOCKERR * 100 <= R_REQ)) || VALID[$name]="INVALID"
 }
 
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo '?'; }
+
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }
 
 # ---------------------------------------------------------------------------------------
@@ -289,74 +293,81 @@ fi
 stop_pid "$NGINX_PID"
 NGINX_PID=""
 
-# The simulator and credentials.
-start_sim
-say "simulator up: $(head -n 3 "$TMP/sim.log" | tr '\n' ' ')"
-FIXTURE="$(curl_ -f -H "X-Sim-Admin-Token: $ADMIN_TOKEN" "$SIM/_sim/fixture")" || die "GET /_sim/fixture failed"
-fx() { jq -er "$1" <<<"$FIXTURE" || die "fixture has no $1"; }
-CLIENT_ID="$(fx .institution.client_id)"
-CLIENT_SECRET="$(fx .institution.client_secret)"
-CLIENT_USE_CODE="$(fx .institution.client_use_code)"
-REDIRECT_URI="$(fx .institution.redirect_uri)"
-CNTR_ACCOUNT_NUM="$(fx .institution.cntr_account_num)"
-INST_NAME="$(jq -r '.institution.name // "BENCH"' <<<"$FIXTURE")"
-USER_SEQ_NO="$(fx '.users[0].user_seq_no')"
-USER_NAME="$(fx '.users[0].user_name')"
-FIN="$(fx '.users[0].accounts[0].fintech_use_num')"
-((${#CLIENT_USE_CODE} == 10)) || die "client_use_code '$CLIENT_USE_CODE' is not 10 characters"
+# The simulator and credentials, then its two targets.
+measure_simulator() {
+  start_sim
+  say "simulator up: $(head -n 3 "$TMP/sim.log" | tr '\n' ' ')"
+  FIXTURE="$(curl_ -f -H "X-Sim-Admin-Token: $ADMIN_TOKEN" "$SIM/_sim/fixture")" || die "GET /_sim/fixture failed"
+  fx() { jq -er "$1" <<<"$FIXTURE" || die "fixture has no $1"; }
+  CLIENT_ID="$(fx .institution.client_id)"
+  CLIENT_SECRET="$(fx .institution.client_secret)"
+  CLIENT_USE_CODE="$(fx .institution.client_use_code)"
+  REDIRECT_URI="$(fx .institution.redirect_uri)"
+  CNTR_ACCOUNT_NUM="$(fx .institution.cntr_account_num)"
+  INST_NAME="$(jq -r '.institution.name // "BENCH"' <<<"$FIXTURE")"
+  USER_SEQ_NO="$(fx '.users[0].user_seq_no')"
+  USER_NAME="$(fx '.users[0].user_name')"
+  FIN="$(fx '.users[0].accounts[0].fintech_use_num')"
+  ((${#CLIENT_USE_CODE} == 10)) || die "client_use_code '$CLIENT_USE_CODE' is not 10 characters"
 
-uri() { jq -rn --arg v "$1" '$v|@uri'; }
-STATE="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
-AUTH_URL="$SIM/oauth/2.0/authorize?response_type=code&client_id=$(uri "$CLIENT_ID")&redirect_uri=$(uri "$REDIRECT_URI")&scope=login%20inquiry%20transfer&client_info=bench&state=$STATE&auth_type=0&sim_user_seq_no=$(uri "$USER_SEQ_NO")"
-LOCATION="$(curl_ -o /dev/null -w '%{redirect_url}' "$AUTH_URL")" || die "authorize request failed"
-CODE="$(sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p' <<<"$LOCATION")"
-[[ -n "$CODE" ]] || die "authorize gave no code (Location: '$LOCATION'); body: $(curl_ "$AUTH_URL" | head -c 400)"
-TOKEN_JSON="$(curl_ -X POST "$SIM/oauth/2.0/token" \
-  --data-urlencode "code=$CODE" --data-urlencode "client_id=$CLIENT_ID" \
-  --data-urlencode "client_secret=$CLIENT_SECRET" --data-urlencode "redirect_uri=$REDIRECT_URI" \
-  --data-urlencode "grant_type=authorization_code")" || die "token request failed"
-TOKEN="$(jq -er '.access_token' <<<"$TOKEN_JSON")" || die "no access_token in: $TOKEN_JSON"
-say "token for user $USER_SEQ_NO, fintech_use_num $FIN"
+  uri() { jq -rn --arg v "$1" '$v|@uri'; }
+  STATE="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+  AUTH_URL="$SIM/oauth/2.0/authorize?response_type=code&client_id=$(uri "$CLIENT_ID")&redirect_uri=$(uri "$REDIRECT_URI")&scope=login%20inquiry%20transfer&client_info=bench&state=$STATE&auth_type=0&sim_user_seq_no=$(uri "$USER_SEQ_NO")"
+  LOCATION="$(curl_ -o /dev/null -w '%{redirect_url}' "$AUTH_URL")" || die "authorize request failed"
+  CODE="$(sed -n 's/.*[?&]code=\([^&#]*\).*/\1/p' <<<"$LOCATION")"
+  [[ -n "$CODE" ]] || die "authorize gave no code (Location: '$LOCATION'); body: $(curl_ "$AUTH_URL" | head -c 400)"
+  TOKEN_JSON="$(curl_ -X POST "$SIM/oauth/2.0/token" \
+    --data-urlencode "code=$CODE" --data-urlencode "client_id=$CLIENT_ID" \
+    --data-urlencode "client_secret=$CLIENT_SECRET" --data-urlencode "redirect_uri=$REDIRECT_URI" \
+    --data-urlencode "grant_type=authorization_code")" || die "token request failed"
+  TOKEN="$(jq -er '.access_token' <<<"$TOKEN_JSON")" || die "no access_token in: $TOKEN_JSON"
+  say "token for user $USER_SEQ_NO, fintech_use_num $FIN"
 
-NOW_DTIME="$(TZ=UTC date -d '+9 hours' +%Y%m%d%H%M%S)"
-WITHDRAW_TEMPLATE="$(jq -cn \
-  --arg cntr "$CNTR_ACCOUNT_NUM" --arg fin "$FIN" --arg uname "$USER_NAME" --arg iname "$INST_NAME" '{
-    bank_tran_id: "@@BANK_TRAN_ID@@", cntr_account_type: "N", cntr_account_num: $cntr,
-    dps_print_content: "bench", fintech_use_num: $fin, wd_print_content: "bench", tran_amt: "1",
-    tran_dtime: "@@TRAN_DTIME@@", req_client_name: $uname, req_client_fintech_use_num: $fin,
-    req_client_num: "BENCH0001", transfer_purpose: "TR", recv_client_name: $iname,
-    recv_client_bank_code: "097", recv_client_account_num: $cntr }')"
+  NOW_DTIME="$(curl_ -H "X-Sim-Admin-Token: $ADMIN_TOKEN" "$SIM/_sim/clock" | jq -r '.tran_dtime // empty' 2>/dev/null || true)"
+  [[ "$NOW_DTIME" =~ ^[0-9]{14}$ ]] || NOW_DTIME="$(TZ=UTC date -d '+9 hours' +%Y%m%d%H%M%S)"
+  BALANCE_BEFORE="$(jq -r '.users[0].accounts[0].balance_amt // empty' <<<"$FIXTURE")"
+  SIM_RSS_BEFORE="$(rss_kib "$SIM_PID")"
+  WITHDRAW_TEMPLATE="$(jq -cn \
+    --arg cntr "$CNTR_ACCOUNT_NUM" --arg fin "$FIN" --arg uname "$USER_NAME" --arg iname "$INST_NAME" '{
+      bank_tran_id: "@@BANK_TRAN_ID@@", cntr_account_type: "N", cntr_account_num: $cntr,
+      dps_print_content: "bench", fintech_use_num: $fin, wd_print_content: "bench", tran_amt: "1",
+      tran_dtime: "@@TRAN_DTIME@@", req_client_name: $uname, req_client_fintech_use_num: $fin,
+      req_client_num: "BENCH0001", transfer_purpose: "TR", recv_client_name: $iname,
+      recv_client_bank_code: "097", recv_client_account_num: $cntr }')"
 
-# One request of each kind before the load, with ids outside the load's ranges (999999xxx),
-# so a broken contract shows up as a readable message rather than 100% INVALID.
-declare -A PROBE
-PROBE[balance]="$(curl_ -H "Authorization: Bearer $TOKEN" \
-  "$SIM/v2.0/account/balance/fin_num?bank_tran_id=${CLIENT_USE_CODE}U999999901&fintech_use_num=$FIN&tran_dtime=$NOW_DTIME")" || true
-probe_body="${WITHDRAW_TEMPLATE/@@BANK_TRAN_ID@@/${CLIENT_USE_CODE}U999999902}"
-probe_body="${probe_body/@@TRAN_DTIME@@/$NOW_DTIME}"
-PROBE[withdraw]="$(curl_ -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json; charset=UTF-8' \
-  --data-binary "$probe_body" "$SIM/v2.0/transfer/withdraw/fin_num")" || true
-for p in balance withdraw; do
-  code="$(jq -r '.rsp_code // "?"' <<<"${PROBE[$p]}" 2>/dev/null || echo '?')"
-  if [[ "$code" != A0000 ]]; then
-    say "WARNING: probe $p answered rsp_code=$code: $(head -c 400 <<<"${PROBE[$p]}")"
-  else
-    say "probe $p: A0000"
-  fi
-done
+  # One request of each kind before the load, with ids outside the load's ranges (999999xxx),
+  # so a broken contract shows up as a readable message rather than 100% INVALID.
+  declare -A PROBE
+  PROBE[balance]="$(curl_ -H "Authorization: Bearer $TOKEN" \
+    "$SIM/v2.0/account/balance/fin_num?bank_tran_id=${CLIENT_USE_CODE}U999999901&fintech_use_num=$FIN&tran_dtime=$NOW_DTIME")" || true
+  probe_body="${WITHDRAW_TEMPLATE/@@BANK_TRAN_ID@@/${CLIENT_USE_CODE}U999999902}"
+  probe_body="${probe_body/@@TRAN_DTIME@@/$NOW_DTIME}"
+  PROBE[withdraw]="$(curl_ -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json; charset=UTF-8' \
+    --data-binary "$probe_body" "$SIM/v2.0/transfer/withdraw/fin_num")" || true
+  for p in balance withdraw; do
+    code="$(jq -r '.rsp_code // "?"' <<<"${PROBE[$p]}" 2>/dev/null || echo '?')"
+    if [[ "$code" != A0000 ]]; then
+      say "WARNING: probe $p answered rsp_code=$code: $(head -c 400 <<<"${PROBE[$p]}")"
+    else
+      say "probe $p: A0000"
+    fi
+  done
 
-# b. balance inquiry: ids U000000000.. (check pass) and U200000000.. (rate pass)
-SIM_ENV=(OBH_TOKEN="$TOKEN" OBH_CLIENT_USE_CODE="$CLIENT_USE_CODE" OBH_FINTECH_USE_NUM="$FIN")
-measure_checked balance balance.lua "$SIM" "${SIM_ENV[@]}" OBH_ID_BASE=0
-((DO_RATE_PASS)) && measure_rate balance balance.lua "$SIM" "${SIM_ENV[@]}" OBH_ID_BASE=200000000
+  # b. balance inquiry: ids U000000000.. (check pass) and U200000000.. (rate pass)
+  SIM_ENV=(OBH_TOKEN="$TOKEN" OBH_CLIENT_USE_CODE="$CLIENT_USE_CODE" OBH_FINTECH_USE_NUM="$FIN")
+  measure_checked balance balance.lua "$SIM" "${SIM_ENV[@]}" OBH_ID_BASE=0
+  ((DO_RATE_PASS)) && measure_rate balance balance.lua "$SIM" "${SIM_ENV[@]}" OBH_ID_BASE=200000000
 
-# c. withdraw: ids U500000000.. (check pass) and U700000000.. (rate pass)
-measure_checked withdraw withdraw.lua "$SIM" "${SIM_ENV[@]}" OBH_BODY_TEMPLATE="$WITHDRAW_TEMPLATE" OBH_ID_BASE=500000000
-((DO_RATE_PASS)) && measure_rate withdraw withdraw.lua "$SIM" "${SIM_ENV[@]}" OBH_BODY_TEMPLATE="$WITHDRAW_TEMPLATE" OBH_ID_BASE=700000000
+  # c. withdraw: ids U500000000.. (check pass) and U700000000.. (rate pass)
+  measure_checked withdraw withdraw.lua "$SIM" "${SIM_ENV[@]}" OBH_BODY_TEMPLATE="$WITHDRAW_TEMPLATE" OBH_ID_BASE=500000000
+  ((DO_RATE_PASS)) && measure_rate withdraw withdraw.lua "$SIM" "${SIM_ENV[@]}" OBH_BODY_TEMPLATE="$WITHDRAW_TEMPLATE" OBH_ID_BASE=700000000
 
-BALANCE_AFTER="$(curl_ -H "Authorization: Bearer $TOKEN" \
-  "$SIM/v2.0/account/balance/fin_num?bank_tran_id=${CLIENT_USE_CODE}U999999903&fintech_use_num=$FIN&tran_dtime=$NOW_DTIME" |
-  jq -r '"\(.rsp_code) balance_amt=\(.balance_amt // "?")"' 2>/dev/null || echo '?')"
+  SIM_RSS_AFTER="$(rss_kib "$SIM_PID")"
+  BALANCE_AFTER="$(curl_ -H "Authorization: Bearer $TOKEN" \
+    "$SIM/v2.0/account/balance/fin_num?bank_tran_id=${CLIENT_USE_CODE}U999999903&fintech_use_num=$FIN&tran_dtime=$NOW_DTIME" |
+    jq -r 'if .rsp_code == "A0000" then .balance_amt else "?" end' 2>/dev/null || echo '?')"
+}
+[[ "$NGINX_ONLY" == 1 ]] || measure_simulator
 
 # ---------------------------------------------------------------------------------------
 # 6. Report
@@ -365,7 +376,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 targets=(nginx)
 [[ "${BENCH_NGINX_AUTO:-0}" == 1 ]] && targets+=(nginx-auto)
-targets+=(balance withdraw)
+[[ "$NGINX_ONLY" == 1 ]] || targets+=(balance withdraw)
 describe() {
   case "$1" in
     nginx) echo "nginx /static.json (1 worker)" ;;
@@ -379,7 +390,7 @@ echo
 echo "obharness simulator vs nginx - $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t1 -c$CONNS -d$DURATION --latency"
 echo "$CALLBACK_NOTE"
 echo
-printf '%-34s %12s %10s %10s %12s %8s  %s\n' target req/s p50 p99 non-A0000 ×nginx validity
+printf '%-34s %12s %10s %10s %12s %8s  %s\n' target req/s p50 p99 non-A0000 vs-nginx validity
 printf '%-34s %12s %10s %10s %12s %8s  %s\n' "$(printf '%.0s-' {1..34})" ------------ ---------- ---------- ------------ -------- --------
 for t in "${targets[@]}"; do
   bad="${BAD[$t]}/${CHECKED[$t]}"
@@ -388,6 +399,10 @@ for t in "${targets[@]}"; do
     "$(ms "${P99[$t]}")" "$bad" "$(ratio "${RPS[$t]}" "${RPS[nginx]}")" "${VALID[$t]}"
 done
 echo "(* for nginx the count is of non-200 answers; non-A0000 = bad answers / answers checked)"
+if [[ "$NGINX_ONLY" == 1 ]]; then
+  echo "(BENCH_NGINX_ONLY=1: nginx only; socket errors: nginx ${SOCKERR[nginx]})"
+  exit 0
+fi
 echo "(rates: ${PASSNOTE[balance]}; socket errors: nginx ${SOCKERR[nginx]}, balance ${SOCKERR[balance]}, withdraw ${SOCKERR[withdraw]}; non-2xx: balance ${STATUSERR[balance]}, withdraw ${STATUSERR[withdraw]})"
 for t in balance withdraw; do
   if [[ -n "${CODES[$t]}" ]]; then
@@ -395,7 +410,27 @@ for t in balance withdraw; do
     while IFS= read -r l; do echo "  ${l#OBH_CODE }"; done <<<"${CODES[$t]}"
   fi
 done
-echo "withdraw account after the run: $BALANCE_AFTER"
+# Money check: every A0000 withdraw of 1 won must have debited exactly 1 won. wrk does not
+# read the answers still in flight when it stops (at most one per connection per pass), so
+# the debit may exceed the A0000 answers seen by up to that many.
+passes=1
+((DO_RATE_PASS)) && passes=2
+seen=$((CHECKED[withdraw] - BAD[withdraw] + 1)) # + the probe
+if [[ "$BALANCE_BEFORE" =~ ^[0-9]+$ && "$BALANCE_AFTER" =~ ^[0-9]+$ ]]; then
+  debited=$((BALANCE_BEFORE - BALANCE_AFTER))
+  verdict="consistent"
+  if ((debited < seen)); then
+    verdict="INCONSISTENT: fewer won debited than A0000 answers seen"
+  elif ((DO_RATE_PASS == 0 && debited > seen + passes * CONNS)); then
+    verdict="INCONSISTENT: more won debited than A0000 answers + in-flight requests"
+  elif ((DO_RATE_PASS)); then
+    verdict="not checked exactly: the rate pass's answers are not read"
+  fi
+  echo "withdraw account: $BALANCE_BEFORE -> $BALANCE_AFTER won, debited $debited; A0000 withdraw answers read: $seen ($verdict; up to $CONNS in flight per pass when wrk stops)"
+else
+  echo "withdraw account: could not read the balance after the run ($BALANCE_AFTER)"
+fi
+echo "simulator RSS: ${SIM_RSS_BEFORE} KiB before the load, ${SIM_RSS_AFTER} KiB after"
 
 echo
 echo "Goals:"

@@ -9,7 +9,11 @@ use obharness::sim::{self, Quirk, SimConfig};
 use obharness::spec::RspCode;
 
 #[derive(Parser)]
-#[command(name = "obharness", version, about = "Conformance and load-test harness for the Korean Open Banking API (KFTC v2.0)")]
+#[command(
+    name = "obharness",
+    version,
+    about = "Conformance and load-test harness for the Korean Open Banking API (KFTC v2.0)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

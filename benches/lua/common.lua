@@ -43,7 +43,7 @@ local function note_bad(status, body)
     codes[code] = n + 1
   else
     codes[code] = 1
-    local msg = match(body, '"rsp_message"%s*:%s*"([^"]*)"') or string.sub(body, 1, 160)
+    local msg = match(body, '"rsp_message"%s*:%s*"(.-)"%s*[,}]') or string.sub(body, 1, 160)
     msgs[code] = (string.gsub(msg, "[\r\n]", " "))
   end
 end

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -193,7 +193,11 @@ async fn list_faults(_: Admin, State(center): State<Arc<Center>>) -> Json<Value>
     Json(json!({ "rules": center.faults.list() }))
 }
 
-async fn arm_fault(_: Admin, State(center): State<Arc<Center>>, Body(rule): Body<FaultRule>) -> Response {
+async fn arm_fault(_: Admin, State(center): State<Arc<Center>>, Body(rule): Body<Value>) -> Response {
+    let rule = match FaultRule::from_json(rule) {
+        Ok(r) => r,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, e),
+    };
     match center.faults.arm(rule) {
         Ok(n) => (StatusCode::CREATED, Json(json!({ "armed": n }))).into_response(),
         Err(e) => problem(StatusCode::UNPROCESSABLE_ENTITY, e),

@@ -189,7 +189,12 @@ impl Tokens {
     }
 
     /// Exchanges a refresh token (once) for a new pair; the old access token stops working.
-    pub fn refresh(&self, refresh_token: &str, scope: Option<Scopes>, now: DateTime<FixedOffset>) -> Result<Issued, &'static str> {
+    pub fn refresh(
+        &self,
+        refresh_token: &str,
+        scope: Option<Scopes>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Issued, &'static str> {
         let grant = {
             let mut map = self.refresh.lock();
             let g = map.get(refresh_token).ok_or("unknown or already used refresh_token")?;

@@ -21,7 +21,11 @@ pub struct VirtualClock {
 impl VirtualClock {
     /// A clock that reads `start` now and then flows with real time.
     pub fn starting_at(start: DateTime<FixedOffset>) -> Self {
-        VirtualClock { start_real: Instant::now(), start_virtual: start.with_timezone(&kst()), offset_ms: AtomicI64::new(0) }
+        VirtualClock {
+            start_real: Instant::now(),
+            start_virtual: start.with_timezone(&kst()),
+            offset_ms: AtomicI64::new(0),
+        }
     }
 
     /// A clock that follows the wall clock (KST).

@@ -33,9 +33,7 @@ pub fn render(center: &Center, api: ApiId, params: &Map<String, Value>) -> Strin
     let hidden: String = params
         .iter()
         .filter(|(k, _)| k.as_str() != "sim_user_seq_no")
-        .map(|(k, v)| {
-            format!(r#"<input type="hidden" name="{}" value="{}">"#, esc(k), esc(v.as_str().unwrap_or("")))
-        })
+        .map(|(k, v)| format!(r#"<input type="hidden" name="{}" value="{}">"#, esc(k), esc(v.as_str().unwrap_or(""))))
         .collect();
     let w = center.world();
     let mut users = String::new();
@@ -95,6 +93,9 @@ mod tests {
 
     #[test]
     fn escaping_neutralises_markup() {
-        assert_eq!(esc(r#"<script>alert("x")</script>&'"#), "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;");
+        assert_eq!(
+            esc(r#"<script>alert("x")</script>&'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"
+        );
     }
 }

@@ -13,7 +13,6 @@ use crate::spec::{ApiId, BankRspCode, RspCode};
 
 /// A rule as posted to `POST /_sim/faults`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct FaultRule {
     /// The API the rule applies to.
     pub api: ApiId,
@@ -33,9 +32,36 @@ pub struct FaultRule {
     pub action: FaultAction,
 }
 
+const RULE_KEYS: &[&str] = &["api", "fintech_use_num", "tran_amt", "nth", "times", "action"];
+
+impl FaultRule {
+    /// Parses a rule, rejecting unknown keys: a misspelt filter must not silently widen a
+    /// rule to every request. (serde cannot deny unknown fields through `flatten`.)
+    pub fn from_json(v: serde_json::Value) -> Result<FaultRule, String> {
+        let action_keys: &[&str] = match v.get("action").and_then(serde_json::Value::as_str) {
+            Some("respond") => {
+                &["rsp_code", "bank_rsp_code", "commit", "settle_after_inquiries", "settle_after_seconds"]
+            }
+            Some("delay") => &["ms"],
+            Some("drop") => &["commit"],
+            Some(other) => return Err(format!("action: unknown action '{other}', expected respond, delay or drop")),
+            None => return Err("action: missing (respond, delay or drop)".into()),
+        };
+        if let Some(map) = v.as_object()
+            && let Some(bad) =
+                map.keys().find(|k| !RULE_KEYS.contains(&k.as_str()) && !action_keys.contains(&k.as_str()))
+        {
+            let mut known: Vec<&str> = RULE_KEYS.iter().chain(action_keys).copied().collect();
+            known.sort();
+            return Err(format!("{bad}: unknown field; expected one of {}", known.join(", ")));
+        }
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
+}
+
 /// What a rule does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "action", rename_all = "snake_case")]
 pub enum FaultAction {
     /// Answer `rsp_code` (and `bank_rsp_code`) instead of the real outcome.
     Respond {
@@ -108,11 +134,6 @@ pub struct Faults {
 
 impl Faults {
     pub fn arm(&self, rule: FaultRule) -> Result<usize, String> {
-        if let FaultAction::Respond { commit: Some(Commit::Later), settle_after_inquiries: None, settle_after_seconds: None, .. } =
-            &rule.action
-        {
-            // Defaults apply; nothing to check.
-        }
         if rule.nth == Some(0) {
             return Err("nth is 1-based; 0 never matches".into());
         }
@@ -144,7 +165,9 @@ impl Faults {
             let r = &armed.rule;
             if r.api != probe.api
                 || r.fintech_use_num.as_deref().is_some_and(|f| Some(f) != probe.fintech_use_num)
-                || r.tran_amt.as_deref().is_some_and(|a| probe.tran_amt.and_then(|t| t.trim_start_matches('0').into()) != Some(a.trim_start_matches('0')))
+                || r.tran_amt.as_deref().is_some_and(|a| {
+                    probe.tran_amt.and_then(|t| t.trim_start_matches('0').into()) != Some(a.trim_start_matches('0'))
+                })
             {
                 continue;
             }
@@ -167,11 +190,15 @@ mod tests {
     use super::*;
 
     fn rule(json: &str) -> FaultRule {
-        serde_json::from_str(json).unwrap()
+        FaultRule::from_json(serde_json::from_str(json).unwrap()).unwrap()
     }
 
     fn probe(amt: &str) -> FaultProbe<'_> {
-        FaultProbe { api: ApiId::TransferWithdraw, fintech_use_num: Some("120260000001000000000001"), tran_amt: Some(amt) }
+        FaultProbe {
+            api: ApiId::TransferWithdraw,
+            fintech_use_num: Some("120260000001000000000001"),
+            tran_amt: Some(amt),
+        }
     }
 
     #[test]
@@ -182,7 +209,10 @@ mod tests {
         assert_eq!(r.action.commit(), Commit::Later);
         let r = rule(r#"{"api":"transfer.withdraw","action":"drop","commit":"yes"}"#);
         assert_eq!(r.action.commit(), Commit::Yes);
-        assert!(serde_json::from_str::<FaultRule>(r#"{"api":"transfer.withdrw","action":"drop"}"#).is_err());
+        let parse = |s: &str| FaultRule::from_json(serde_json::from_str(s).unwrap());
+        assert!(parse(r#"{"api":"transfer.withdrw","action":"drop"}"#).unwrap_err().contains("transfer.withdrw"));
+        let typo = parse(r#"{"api":"transfer.withdraw","tran_amount":"5","action":"drop"}"#).unwrap_err();
+        assert!(typo.starts_with("tran_amount: unknown field"), "{typo}");
     }
 
     #[test]

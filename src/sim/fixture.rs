@@ -134,7 +134,8 @@ impl Fixture {
     /// Loads a fixture file (YAML, which includes JSON).
     pub fn load(path: &Path) -> Result<Fixture, FixtureError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read { path: shown.clone(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| FixtureError::Read { path: shown.clone(), source })?;
         Self::parse(&text, &shown)
     }
 
@@ -179,7 +180,10 @@ impl Fixture {
                 if !["1", "2", "6", "T"].contains(&a.account_type.as_str()) {
                     return Err(format!("{at}.account_type '{}' must be one of 1, 2, 6, T", a.account_type));
                 }
-                if a.account_num.is_empty() || a.account_num.len() > 16 || !a.account_num.bytes().all(|b| b.is_ascii_digit()) {
+                if a.account_num.is_empty()
+                    || a.account_num.len() > 16
+                    || !a.account_num.bytes().all(|b| b.is_ascii_digit())
+                {
                     return Err(format!("{at}.account_num '{}' must be 1 to 16 digits", a.account_num));
                 }
             }

@@ -76,7 +76,7 @@ pub struct BankPart {
 pub struct Reply {
     pub rsp: RspCode,
     pub message: Option<String>,
-    pub bank: Option<BankPart>,
+    pub bank: Option<Box<BankPart>>,
     pub body: Map<String, Value>,
 }
 
@@ -94,7 +94,7 @@ impl Reply {
     }
 
     pub fn with_bank(mut self, bank: BankPart) -> Reply {
-        self.bank = Some(bank);
+        self.bank = Some(Box::new(bank));
         self
     }
 
@@ -450,13 +450,24 @@ async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
 fn override_codes(reply: &mut Reply, ctx: &Ctx, rsp: RspCode, bank: Option<BankRspCode>) {
     reply.rsp = rsp;
     reply.message = None;
+    // A deposit answers its bank codes per item of res_list.
+    if let Some(item) =
+        reply.body.get_mut("res_list").and_then(|l| l.get_mut(0)).filter(|_| ctx.api == ApiId::TransferDeposit)
+    {
+        let code = bank.unwrap_or(BankRspCode::Ok);
+        item["bank_rsp_code"] = code.code().into();
+        item["bank_rsp_message"] = code.message().into();
+        return;
+    }
     if let Some(code) = bank {
-        let b = reply.bank.get_or_insert_with(|| BankPart {
-            bank_tran_id: ctx.str("bank_tran_id").to_string(),
-            bank_tran_date: ctx.today(),
-            bank_code_tran: "097".into(),
-            bank_rsp_code: code,
-            bank_rsp_message: None,
+        let b = reply.bank.get_or_insert_with(|| {
+            Box::new(BankPart {
+                bank_tran_id: ctx.str("bank_tran_id").to_string(),
+                bank_tran_date: ctx.today(),
+                bank_code_tran: "097".into(),
+                bank_rsp_code: code,
+                bank_rsp_message: None,
+            })
         });
         b.bank_rsp_code = code;
         b.bank_rsp_message = None;

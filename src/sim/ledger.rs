@@ -487,7 +487,13 @@ impl World {
     }
 
     /// Registers missing consents (최초 사용자인증 of accounts that were cancelled).
-    pub fn register_missing_consents(&mut self, user: UserIdx, scopes_inquiry: bool, scopes_transfer: bool, now: DateTime<FixedOffset>) {
+    pub fn register_missing_consents(
+        &mut self,
+        user: UserIdx,
+        scopes_inquiry: bool,
+        scopes_transfer: bool,
+        now: DateTime<FixedOffset>,
+    ) {
         for &a in &self.users[user].accounts.clone() {
             let acct = &mut self.accounts[a];
             if scopes_inquiry && acct.inquiry_agree.is_none() {
@@ -563,7 +569,8 @@ mod tests {
         let mut w = world();
         let from = w.by_fintech("120260000003000000000001").unwrap();
         let total = w.total_money();
-        let op = |amount| MoneyOp::Withdraw { from, user: 2, amount, wd_print: String::new(), dps_print: String::new() };
+        let op =
+            |amount| MoneyOp::Withdraw { from, user: 2, amount, wd_print: String::new(), dps_print: String::new() };
         let err = w.execute(&op(20_000), embedded_clock_start()).unwrap_err();
         assert_eq!(err.bank, Some(BankRspCode::InsufficientBalance));
         let err = w.execute(&op(6_000_000), embedded_clock_start()).unwrap_err();
@@ -576,7 +583,8 @@ mod tests {
         let mut w = world();
         let from = w.by_fintech("120260000001000000000001").unwrap();
         let now = embedded_clock_start();
-        let op = MoneyOp::Withdraw { from, user: 0, amount: 5_000_000, wd_print: String::new(), dps_print: String::new() };
+        let op =
+            MoneyOp::Withdraw { from, user: 0, amount: 5_000_000, wd_print: String::new(), dps_print: String::new() };
         w.execute(&op, now).unwrap();
         w.execute(&op, now).unwrap();
         assert_eq!(w.execute(&op, now).unwrap_err().rsp, RspCode::DailyLimitExceeded);

@@ -147,10 +147,15 @@ fn token_flow(center: &Center, api: ApiId, inc: &Incoming, params: &serde_json::
     if inc.method != axum::http::Method::POST {
         return oauth_error(RspCode::WrongMethod, "POST only");
     }
-    if params.get("grant_type").and_then(Value::as_str).is_none_or(|g| {
-        !["authorization_code", "refresh_token", "client_credentials"].contains(&g)
-    }) {
-        return oauth_error(RspCode::AuthParameterError, "grant_type은 authorization_code, refresh_token, client_credentials 중 하나");
+    if params
+        .get("grant_type")
+        .and_then(Value::as_str)
+        .is_none_or(|g| !["authorization_code", "refresh_token", "client_credentials"].contains(&g))
+    {
+        return oauth_error(
+            RspCode::AuthParameterError,
+            "grant_type은 authorization_code, refresh_token, client_credentials 중 하나",
+        );
     }
     if let Err(e) = check_fields(api.api().request, params) {
         return oauth_error(RspCode::AuthParameterError, e);

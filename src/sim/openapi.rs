@@ -3,7 +3,8 @@
 //! The document is generated from the catalogue in [`crate::spec`] rather than written by
 //! hand, so it cannot drift from what the simulator validates and answers: every path,
 //! method, field format, scope, flag and response code below is read from there. Only the
-//! shape of OpenAPI itself (and of the two non-JSON OAuth answers) is known to this module.
+//! shape of OpenAPI itself, and how the OAuth endpoints answer outside the envelope (a
+//! consent page, a redirect, errors as `rsp_code` + `rsp_message`), are known here.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +25,7 @@ const ENVELOPE_PREFIX: &str = "/v2.0/";
 ///
 /// APIs that share a path and method (the three grants of `/oauth/2.0/token`) become one
 /// operation, because OpenAPI allows only one operation per path and method.
+#[must_use]
 pub fn openapi_document() -> Value {
     let operations = operations();
     json!({
@@ -85,15 +87,9 @@ impl Operation {
 fn operations() -> Vec<Operation> {
     let mut ops: Vec<Operation> = Vec::new();
     for api in Api::all() {
-        match ops
-            .iter_mut()
-            .find(|op| op.lead.path == api.path && op.lead.method == api.method)
-        {
+        match ops.iter_mut().find(|op| op.lead.path == api.path && op.lead.method == api.method) {
             Some(op) => op.members.push(api),
-            None => ops.push(Operation {
-                lead: api,
-                members: vec![api],
-            }),
+            None => ops.push(Operation { lead: api, members: vec![api] }),
         }
     }
     ops
@@ -107,44 +103,24 @@ fn tags(ops: &[Operation]) -> Value {
             names.push(op.tag());
         }
     }
-    names
-        .into_iter()
-        .map(|name| json!({"name": name}))
-        .collect()
+    names.into_iter().map(|name| json!({"name": name})).collect()
 }
 
 /// The `paths` object: one path item per path, one operation per method.
 fn paths(ops: &[Operation]) -> Value {
     let mut items: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
     for op in ops {
-        items
-            .entry(op.lead.path)
-            .or_default()
-            .insert(op.lead.method.to_ascii_lowercase(), operation(op));
+        items.entry(op.lead.path).or_default().insert(op.lead.method.to_ascii_lowercase(), operation(op));
     }
-    Value::Object(
-        items
-            .into_iter()
-            .map(|(path, item)| (path.to_string(), Value::Object(item)))
-            .collect(),
-    )
+    Value::Object(items.into_iter().map(|(path, item)| (path.to_string(), Value::Object(item))).collect())
 }
 
-/// One operation object.
+/// One operation object. The flags of a merged operation are set when any member's is,
+/// since each of them only ever adds a restriction.
 fn operation(op: &Operation) -> Value {
-    let lead = op.lead;
     let mut o = Map::new();
-    o.insert("operationId".into(), json!(lead.key));
-    o.insert(
-        "summary".into(),
-        json!(
-            op.members
-                .iter()
-                .map(|a| a.name)
-                .collect::<Vec<_>>()
-                .join(" / ")
-        ),
-    );
+    o.insert("operationId".into(), json!(op.lead.key));
+    o.insert("summary".into(), json!(op.members.iter().map(|a| a.name).collect::<Vec<_>>().join(" / ")));
     o.insert("description".into(), json!(description(op)));
     o.insert("tags".into(), json!([op.tag()]));
     o.insert("x-api-ids".into(), json!(op.keys()));
@@ -161,15 +137,9 @@ fn operation(op: &Operation) -> Value {
         o.insert("security".into(), json!([{ BEARER: [] }]));
         o.insert("x-scopes".into(), json!(scopes));
     }
-    o.insert(
-        "x-money-moving".into(),
-        json!(op.members.iter().any(|a| a.money_moving)),
-    );
-    o.insert(
-        "x-whitelist-only".into(),
-        json!(op.members.iter().any(|a| a.whitelist_only)),
-    );
-    if let Some(consent) = lead.consent {
+    o.insert("x-money-moving".into(), json!(op.members.iter().any(|a| a.money_moving)));
+    o.insert("x-whitelist-only".into(), json!(op.members.iter().any(|a| a.whitelist_only)));
+    if let Some(consent) = op.members.iter().find_map(|a| a.consent) {
         o.insert("x-consent".into(), json!(consent_name(consent)));
     }
     Value::Object(o)
@@ -192,21 +162,13 @@ fn description(op: &Operation) -> String {
         let each: Vec<String> = op
             .members
             .iter()
-            .map(
-                |a| match field.and_then(|f| Some((f, single_value(a, f)?))) {
-                    Some((f, value)) => format!("`{}` ({}, {f}={value})", a.key, a.name),
-                    None => format!("`{}` ({})", a.key, a.name),
-                },
-            )
+            .map(|a| match field.and_then(|f| Some((f, single_value(a, f)?))) {
+                Some((f, value)) => format!("`{}` ({}, {f}={value})", a.key, a.name),
+                None => format!("`{}` ({})", a.key, a.name),
+            })
             .collect();
-        let told_apart = field
-            .map(|f| format!(", told apart by `{f}`"))
-            .unwrap_or_default();
-        return format!(
-            "Serves {} catalogue APIs{told_apart}: {}.",
-            op.members.len(),
-            each.join(", ")
-        );
+        let told_apart = field.map(|f| format!(", told apart by `{f}`")).unwrap_or_default();
+        return format!("Serves {} catalogue APIs{told_apart}: {}.", op.members.len(), each.join(", "));
     };
     format!("Catalogue API `{}` ({}).", single.key, single.name)
 }
@@ -247,12 +209,7 @@ fn scopes(op: &Operation) -> Vec<&'static str> {
 /// Query parameters of the members that take them; a name shared by several members
 /// appears once and is required only if every such member requires it.
 fn query_parameters(op: &Operation) -> Vec<Value> {
-    let members: Vec<&Api> = op
-        .members
-        .iter()
-        .copied()
-        .filter(|a| a.params_in == ParamsIn::Query)
-        .collect();
+    let members: Vec<&Api> = op.members.iter().copied().filter(|a| a.params_in == ParamsIn::Query).collect();
     let mut seen: Vec<&str> = Vec::new();
     let mut params = Vec::new();
     for field in members.iter().flat_map(|a| a.request) {
@@ -260,9 +217,7 @@ fn query_parameters(op: &Operation) -> Vec<Value> {
             continue;
         }
         seen.push(field.name);
-        let required = members
-            .iter()
-            .all(|a| a.request.iter().any(|f| f.name == field.name && f.required));
+        let required = members.iter().all(|a| a.request.iter().any(|f| f.name == field.name && f.required));
         params.push(json!({
             "name": field.name,
             "in": "query",
@@ -297,10 +252,7 @@ fn request_body(op: &Operation) -> Option<Value> {
     let content: Map<String, Value> = by_type
         .into_iter()
         .map(|(media, apis)| {
-            let schemas = apis
-                .iter()
-                .map(|a| titled(object_schema(a.request), a))
-                .collect();
+            let schemas = apis.iter().map(|a| titled(object_schema(a.request), a)).collect();
             (media.to_string(), json!({"schema": alternatives(schemas)}))
         })
         .collect();
@@ -318,11 +270,16 @@ fn titled(mut schema: Value, api: &Api) -> Value {
 
 /// One schema as is; several as a `oneOf` of objects. Identical schemas are kept once,
 /// so members with the same answer (the token grants) do not produce a trivial `oneOf`.
-fn alternatives(mut schemas: Vec<Value>) -> Value {
-    schemas.dedup();
-    match schemas.len() {
-        1 => schemas.remove(0),
-        _ => json!({"type": "object", "oneOf": schemas}),
+fn alternatives(schemas: Vec<Value>) -> Value {
+    let mut unique: Vec<Value> = Vec::new();
+    for schema in schemas {
+        if !unique.contains(&schema) {
+            unique.push(schema);
+        }
+    }
+    match unique.len() {
+        1 => unique.remove(0),
+        _ => json!({"type": "object", "oneOf": unique}),
     }
 }
 
@@ -336,6 +293,8 @@ enum Answer {
     PlainJson,
 }
 
+/// Classifies an API by what the catalogue says of it: the `/v2.0/` prefix means the
+/// envelope, and the only GET endpoints outside it are the browser-facing authorize pages.
 fn answer(api: &Api) -> Answer {
     if api.path.starts_with(ENVELOPE_PREFIX) {
         Answer::Envelope
@@ -352,11 +311,7 @@ fn responses(op: &Operation) -> Value {
         Answer::Envelope => envelope_responses(op),
         Answer::Redirect => redirect_responses(op.lead),
         Answer::PlainJson => {
-            let schemas = op
-                .members
-                .iter()
-                .map(|a| object_schema(a.response))
-                .collect();
+            let schemas = op.members.iter().map(|a| object_schema(a.response)).collect();
             let content = json!({"application/json": {"schema": alternatives(schemas)}});
             let description = format!("OK. {}", oauth_error_note());
             json!({"200": {"description": description, "content": content}})
@@ -366,11 +321,7 @@ fn responses(op: &Operation) -> Value {
 
 /// A `/v2.0/` answer: always HTTP 200, the outcome in `rsp_code`.
 fn envelope_responses(op: &Operation) -> Value {
-    let schemas = op
-        .members
-        .iter()
-        .map(|a| with_rsp_code_enum(object_schema(a.response)))
-        .collect();
+    let schemas = op.members.iter().map(|a| with_rsp_code_enum(object_schema(a.response))).collect();
     json!({
         "200": {
             "description": format!(
@@ -396,22 +347,17 @@ fn error_note() -> String {
     )
 }
 
+/// Field names as a readable list, for descriptions.
 fn names(fields: &[Field]) -> String {
     fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
 }
 
 /// Narrows the top-level `rsp_code` to the codes the center can answer.
 fn with_rsp_code_enum(mut schema: Value) -> Value {
-    let rsp_code = schema
-        .get_mut("properties")
-        .and_then(|p| p.get_mut("rsp_code"))
-        .and_then(Value::as_object_mut);
+    let rsp_code = schema.get_mut("properties").and_then(|p| p.get_mut("rsp_code")).and_then(Value::as_object_mut);
     if let Some(rsp_code) = rsp_code {
         let codes: Vec<&str> = RspCode::ALL.iter().map(|c| c.code()).collect();
-        let messages: Map<String, Value> = RspCode::ALL
-            .iter()
-            .map(|c| (c.code().into(), json!(c.message())))
-            .collect();
+        let messages: Map<String, Value> = RspCode::ALL.iter().map(|c| (c.code().into(), json!(c.message()))).collect();
         rsp_code.insert("enum".into(), json!(codes));
         rsp_code.insert("x-enum-descriptions".into(), Value::Object(messages));
     }
@@ -462,25 +408,14 @@ fn oauth_error_note() -> String {
 
 /// An OAuth error answer, with its fields as the catalogue's envelope defines them.
 fn oauth_error_schema() -> Value {
-    let fields: Vec<Field> = ENVELOPE
-        .iter()
-        .filter(|f| OAUTH_ERROR_FIELDS.contains(&f.name))
-        .copied()
-        .collect();
+    let fields: Vec<Field> = ENVELOPE.iter().filter(|f| OAUTH_ERROR_FIELDS.contains(&f.name)).copied().collect();
     with_rsp_code_enum(object_schema(&fields))
 }
 
 /// An object schema for a field list.
 fn object_schema(fields: &[Field]) -> Value {
-    let properties: Map<String, Value> = fields
-        .iter()
-        .map(|f| (f.name.to_string(), field_schema(f)))
-        .collect();
-    let required: Vec<&str> = fields
-        .iter()
-        .filter(|f| f.required)
-        .map(|f| f.name)
-        .collect();
+    let properties: Map<String, Value> = fields.iter().map(|f| (f.name.to_string(), field_schema(f))).collect();
+    let required: Vec<&str> = fields.iter().filter(|f| f.required).map(|f| f.name).collect();
     let mut schema = Map::new();
     schema.insert("type".into(), json!("object"));
     schema.insert("properties".into(), Value::Object(properties));
@@ -533,8 +468,7 @@ mod tests {
             .iter()
             .flat_map(|(path, item)| {
                 let item = item.as_object().expect("path item is an object");
-                item.iter()
-                    .map(move |(method, op)| (path.clone(), method.clone(), op))
+                item.iter().map(move |(method, op)| (path.clone(), method.clone(), op))
             })
             .collect()
     }
@@ -588,44 +522,21 @@ mod tests {
         assert_eq!(doc["openapi"], "3.1.0");
         assert_eq!(doc["info"]["title"], "obharness Open Banking simulator");
         assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
-        let description = doc["info"]["description"]
-            .as_str()
-            .expect("info.description");
+        let description = doc["info"]["description"].as_str().expect("info.description");
         assert!(description.contains("HTTP 200") && description.contains("rsp_code"));
         assert_eq!(doc["servers"], json!([{"url": "/"}]));
-        assert_eq!(
-            doc["components"]["securitySchemes"]["bearer"]["type"],
-            "http"
-        );
-        assert_eq!(
-            doc["components"]["securitySchemes"]["bearer"]["scheme"],
-            "bearer"
-        );
-        let tags: Vec<&str> = doc["tags"]
-            .as_array()
-            .expect("tags")
-            .iter()
-            .filter_map(|t| t["name"].as_str())
-            .collect();
-        assert_eq!(
-            tags,
-            ["oauth", "user", "account", "inquiry", "transfer", "return"]
-        );
+        assert_eq!(doc["components"]["securitySchemes"]["bearer"]["type"], "http");
+        assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+        let tags: Vec<&str> = doc["tags"].as_array().expect("tags").iter().filter_map(|t| t["name"].as_str()).collect();
+        assert_eq!(tags, ["oauth", "user", "account", "inquiry", "transfer", "return"]);
     }
 
     #[test]
     fn there_are_20_operations_covering_all_22_apis() {
         let doc = openapi_document();
         let ops = all_operations(&doc);
-        assert_eq!(
-            ops.len(),
-            20,
-            "22 APIs, the three token grants merged into one"
-        );
-        let mut ids: Vec<&str> = ops
-            .iter()
-            .filter_map(|(_, _, op)| op["operationId"].as_str())
-            .collect();
+        assert_eq!(ops.len(), 20, "22 APIs, the three token grants merged into one");
+        let mut ids: Vec<&str> = ops.iter().filter_map(|(_, _, op)| op["operationId"].as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), 20, "operationIds are unique");
@@ -641,10 +552,7 @@ mod tests {
             );
         }
         for key in ["oauth.token", "oauth.token_refresh", "oauth.token_client"] {
-            assert!(
-                token_description.contains(key),
-                "{key} in {token_description}"
-            );
+            assert!(token_description.contains(key), "{key} in {token_description}");
         }
     }
 
@@ -665,39 +573,18 @@ mod tests {
     #[test]
     fn the_token_endpoint_is_a_one_of_of_the_three_grants() {
         let doc = openapi_document();
-        let schema = request_schema(
-            &doc,
-            "/oauth/2.0/token",
-            "post",
-            "application/x-www-form-urlencoded",
-        );
+        let schema = request_schema(&doc, "/oauth/2.0/token", "post", "application/x-www-form-urlencoded");
         let branches = schema["oneOf"].as_array().expect("oneOf");
-        let grants: Vec<&Value> = branches
-            .iter()
-            .map(|b| &b["properties"]["grant_type"]["enum"])
-            .collect();
-        assert_eq!(
-            grants,
-            [
-                &json!(["authorization_code"]),
-                &json!(["refresh_token"]),
-                &json!(["client_credentials"])
-            ]
-        );
+        let grants: Vec<&Value> = branches.iter().map(|b| &b["properties"]["grant_type"]["enum"]).collect();
+        assert_eq!(grants, [&json!(["authorization_code"]), &json!(["refresh_token"]), &json!(["client_credentials"])]);
         for branch in branches {
             let required = branch["required"].as_array().expect("required");
             assert!(required.contains(&json!("grant_type")));
         }
         let token = &doc["paths"]["/oauth/2.0/token"]["post"];
-        assert!(
-            token.get("security").is_none(),
-            "the token endpoint takes client credentials, not a bearer"
-        );
+        assert!(token.get("security").is_none(), "the token endpoint takes client credentials, not a bearer");
         let answer = &token["responses"]["200"]["content"]["application/json"]["schema"];
-        assert_eq!(
-            answer["properties"]["token_type"]["enum"],
-            json!(["Bearer"])
-        );
+        assert_eq!(answer["properties"]["token_type"]["enum"], json!(["Bearer"]));
     }
 
     #[test]
@@ -712,11 +599,7 @@ mod tests {
                     for (param, field) in params.iter().zip(api.request) {
                         assert_eq!(param["name"], field.name);
                         assert_eq!(param["in"], "query");
-                        assert_eq!(
-                            param["required"], field.required,
-                            "{}.{}",
-                            api.key, field.name
-                        );
+                        assert_eq!(param["required"], field.required, "{}.{}", api.key, field.name);
                     }
                     assert!(op.get("requestBody").is_none(), "{}", api.key);
                 }
@@ -724,10 +607,7 @@ mod tests {
                     assert!(op["requestBody"]["content"]["application/json"].is_object())
                 }
                 ParamsIn::Form => {
-                    assert!(
-                        op["requestBody"]["content"]["application/x-www-form-urlencoded"]
-                            .is_object()
-                    )
+                    assert!(op["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object())
                 }
             }
         }
@@ -739,10 +619,7 @@ mod tests {
         let schemas = all_schemas(&doc);
         assert!(schemas.len() > 400, "walked {} schemas", schemas.len());
         for schema in schemas {
-            assert!(
-                schema.get("type").is_some() || schema.get("$ref").is_some(),
-                "no type: {schema}"
-            );
+            assert!(schema.get("type").is_some() || schema.get("$ref").is_some(), "no type: {schema}");
         }
     }
 
@@ -767,12 +644,7 @@ mod tests {
     #[test]
     fn the_withdraw_request_requires_bank_tran_id_and_bounds_tran_amt() {
         let doc = openapi_document();
-        let schema = request_schema(
-            &doc,
-            "/v2.0/transfer/withdraw/fin_num",
-            "post",
-            "application/json",
-        );
+        let schema = request_schema(&doc, "/v2.0/transfer/withdraw/fin_num", "post", "application/json");
         let required = schema["required"].as_array().expect("required");
         assert!(required.contains(&json!("bank_tran_id")));
         assert_eq!(schema["properties"]["tran_amt"]["type"], "string");
@@ -801,11 +673,7 @@ mod tests {
         for api in Api::all() {
             let op = &doc["paths"][api.path][api.method.to_ascii_lowercase()];
             if api.scopes.is_empty() {
-                assert!(
-                    op.get("security").is_none() && op.get("x-scopes").is_none(),
-                    "{}",
-                    api.key
-                );
+                assert!(op.get("security").is_none() && op.get("x-scopes").is_none(), "{}", api.key);
             } else {
                 assert_eq!(op["security"], json!([{"bearer": []}]), "{}", api.key);
                 let scopes: Vec<&str> = api.scopes.iter().map(|s| s.as_str()).collect();
@@ -821,26 +689,11 @@ mod tests {
         for api in Api::all().filter(|a| a.path.starts_with(ENVELOPE_PREFIX)) {
             let ok = &doc["paths"][api.path][api.method.to_ascii_lowercase()]["responses"]["200"];
             let schema = &ok["content"]["application/json"]["schema"];
-            assert_eq!(
-                schema["properties"]["rsp_code"]["enum"],
-                json!(codes),
-                "{}",
-                api.key
-            );
-            assert_eq!(
-                schema["properties"].as_object().map(Map::len),
-                Some(api.response.len()),
-                "{}",
-                api.key
-            );
+            assert_eq!(schema["properties"]["rsp_code"]["enum"], json!(codes), "{}", api.key);
+            assert_eq!(schema["properties"].as_object().map(Map::len), Some(api.response.len()), "{}", api.key);
             let description = ok["description"].as_str().expect("description");
             for f in ENVELOPE {
-                assert!(
-                    description.contains(f.name),
-                    "{} description names {}",
-                    api.key,
-                    f.name
-                );
+                assert!(description.contains(f.name), "{} description names {}", api.key, f.name);
             }
         }
     }
@@ -850,33 +703,17 @@ mod tests {
         let doc = openapi_document();
         for path in ["/oauth/2.0/authorize", "/oauth/2.0/authorize_account"] {
             let responses = &doc["paths"][path]["get"]["responses"];
-            assert!(
-                responses["302"]["headers"]["Location"]["schema"].is_object(),
-                "{path}"
-            );
-            assert_eq!(
-                responses["200"]["content"]["text/html"]["schema"]["type"], "string",
-                "{path}"
-            );
+            assert!(responses["302"]["headers"]["Location"]["schema"].is_object(), "{path}");
+            assert_eq!(responses["200"]["content"]["text/html"]["schema"]["type"], "string", "{path}");
             let callback = &responses["302"]["x-callback-parameters"]["properties"];
-            assert!(
-                callback["code"].is_object() && callback["state"].is_object(),
-                "{path}"
-            );
+            assert!(callback["code"].is_object() && callback["state"].is_object(), "{path}");
         }
-        let error = &doc["paths"]["/oauth/2.0/authorize"]["get"]["responses"]["200"]["content"]["application/json"]
-            ["schema"];
+        let consent_page = &doc["paths"]["/oauth/2.0/authorize"]["get"]["responses"]["200"];
+        let error = &consent_page["content"]["application/json"]["schema"];
         assert_eq!(error["required"], json!(OAUTH_ERROR_FIELDS));
-        assert_eq!(
-            error["properties"]["rsp_code"]["enum"]
-                .as_array()
-                .map(Vec::len),
-            Some(RspCode::ALL.len())
-        );
+        assert_eq!(error["properties"]["rsp_code"]["enum"].as_array().map(Vec::len), Some(RspCode::ALL.len()));
         let revoke = &doc["paths"]["/oauth/2.0/revoke"]["post"]["responses"]["200"];
-        assert!(
-            revoke["content"]["application/json"]["schema"]["properties"]["rsp_code"].is_object()
-        );
+        assert!(revoke["content"]["application/json"]["schema"]["properties"]["rsp_code"].is_object());
     }
 
     #[test]

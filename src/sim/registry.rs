@@ -4,7 +4,7 @@
 //! that growth under load resizes one small shard at a time instead of one big table.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
 use parking_lot::Mutex;
 
@@ -103,9 +103,7 @@ impl Default for Registry {
 
 impl Registry {
     fn shard(&self, key: &TranKey) -> &Mutex<HashMap<TranKey, Slot>> {
-        let mut h = self.hasher.build_hasher();
-        key.hash(&mut h);
-        &self.shards[(h.finish() as usize) % SHARDS]
+        &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
     }
 
     /// Registers `key`; `false` when it was already used that day. Atomic: of two

@@ -603,7 +603,11 @@ static CATALOGUE: [Api; 22] = [
                 req("bank_name", Format::Text(20), "개설기관명"),
                 req("balance_amt", Format::An(13), "계좌잔액 (may be negative)"),
                 req("available_amt", AMOUNT, "출금가능금액"),
-                req("account_type", Format::OneOf(&["1", "2", "6", "T"]), "1 수시입출금, 2 예적금, 6 수익증권, T 종합계좌"),
+                req(
+                    "account_type",
+                    Format::OneOf(&["1", "2", "6", "T"]),
+                    "1 수시입출금, 2 예적금, 6 수익증권, T 종합계좌"
+                ),
                 req("product_name", Format::Text(50), "상품명"),
                 req("account_issue_date", DATE, "계좌개설일"),
                 req("maturity_date", Format::An(8), "만기일 (blank when none)"),
@@ -664,7 +668,7 @@ static CATALOGUE: [Api; 22] = [
                 Format::OneOf(&[" ", "1", "2", "3", "4", "5", "6", "E", "N"]),
                 "' ' 생년월일, 1 주민등록번호, 2 외국인등록번호, 3 국내거소신고번호, 4 조합주민번호, 5 여권번호, 6 사업자등록번호, E 기타, N 미제공",
             ),
-            req("account_holder_info", Format::An(13), "예금주 실명번호 (blank for N)"),
+            opt("account_holder_info", Format::An(13), "예금주 실명번호 (blank for N)"),
             req("tran_dtime", TRAN_DTIME, "요청일시"),
         ],
         response: concat_fields!(
@@ -802,7 +806,6 @@ static CATALOGUE: [Api; 22] = [
                 req("wd_limit_remain_amt", AMOUNT, "출금한도잔여금액 (일)"),
             ]
         ),
-        ..BASE
     },
     Api {
         id: ApiId::TransferDeposit,

@@ -155,16 +155,11 @@ pub fn required_handling(api: ApiId, rsp: RspCode, bank: Option<BankRspCode>) ->
     let moves_money = api.api().money_moving;
     match (rsp, bank) {
         (RspCode::Success, _) => Handling::Success,
-        (RspCode::Timeout | RspCode::InternalError | RspCode::Processing, _) if moves_money => {
+        (RspCode::Timeout | RspCode::InternalError | RspCode::Processing, _) if moves_money => Handling::InquireResult,
+        (RspCode::Timeout | RspCode::InternalError | RspCode::Processing, _) => Handling::RetryLater,
+        (RspCode::BankError, Some(BankRspCode::InternalProcessing | BankRspCode::ProcessingTimeout)) if moves_money => {
             Handling::InquireResult
         }
-        (RspCode::Timeout | RspCode::InternalError | RspCode::Processing, _) => {
-            Handling::RetryLater
-        }
-        (
-            RspCode::BankError,
-            Some(BankRspCode::InternalProcessing | BankRspCode::ProcessingTimeout),
-        ) if moves_money => Handling::InquireResult,
         (RspCode::BankError, Some(b)) => b.default_handling(),
         (other, _) => other.default_handling(),
     }
@@ -213,11 +208,7 @@ mod tests {
 
     #[test]
     fn deposit_a0001_with_bank_400_means_poll_the_result() {
-        let h = required_handling(
-            ApiId::TransferDeposit,
-            RspCode::Processing,
-            Some(BankRspCode::DepositInProgress),
-        );
+        let h = required_handling(ApiId::TransferDeposit, RspCode::Processing, Some(BankRspCode::DepositInProgress));
         assert_eq!(h, Handling::InquireResult);
     }
 
@@ -244,10 +235,7 @@ mod tests {
         let api = ApiId::TransferWithdraw;
         assert_eq!(required_handling(api, RspCode::InternalError, None), Handling::InquireResult);
         for bank in [BankRspCode::InternalProcessing, BankRspCode::ProcessingTimeout] {
-            assert_eq!(
-                required_handling(api, RspCode::BankError, Some(bank)),
-                Handling::InquireResult
-            );
+            assert_eq!(required_handling(api, RspCode::BankError, Some(bank)), Handling::InquireResult);
         }
     }
 
@@ -259,11 +247,7 @@ mod tests {
 
     #[test]
     fn insufficient_balance_is_a_refusal() {
-        let h = required_handling(
-            ApiId::TransferWithdraw,
-            RspCode::BankError,
-            Some(BankRspCode::InsufficientBalance),
-        );
+        let h = required_handling(ApiId::TransferWithdraw, RspCode::BankError, Some(BankRspCode::InsufficientBalance));
         assert_eq!(h, Handling::Refused);
     }
 

@@ -101,12 +101,9 @@ impl Field {
             return Err(FieldError::NotAString { field: name(), expected: self.format.notation() });
         };
         check_str(self.format, s).map_err(|e| match e {
-            StrError::TooLong { len, max } => FieldError::TooLong {
-                field: name(),
-                len,
-                max,
-                expected: self.format.notation(),
-            },
+            StrError::TooLong { len, max } => {
+                FieldError::TooLong { field: name(), len, max, expected: self.format.notation() }
+            }
             StrError::BadFormat => FieldError::BadFormat {
                 field: name(),
                 value: s.chars().take(40).collect(),

@@ -146,11 +146,7 @@ string_id! {
 
 impl UserSeqNo {
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        if s.len() == 10 && digits(s) {
-            Ok(UserSeqNo(s.to_string()))
-        } else {
-            Err(IdError::UserSeqNo(s.to_string()))
-        }
+        if s.len() == 10 && digits(s) { Ok(UserSeqNo(s.to_string())) } else { Err(IdError::UserSeqNo(s.to_string())) }
     }
 }
 

@@ -60,10 +60,7 @@ mod tests {
 
     #[test]
     fn formats_are_fixed_width_kst() {
-        let t = chrono::Utc
-            .with_ymd_and_hms(2026, 3, 2, 1, 2, 3)
-            .unwrap()
-            .with_timezone(&kst());
+        let t = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 1, 2, 3).unwrap().with_timezone(&kst());
         assert_eq!(tran_dtime(t), "20260302100203");
         assert_eq!(api_tran_dtm(t), "20260302100203000");
         assert_eq!(date8(t), "20260302");

@@ -198,7 +198,8 @@ pub fn remit_list(center: &Center, ctx: &Ctx) -> Reply {
         Err(r) => return r,
     };
     let a = &w.accounts[idx];
-    let inbound = a.history.iter().filter(|e| e.inout == Inout::In && e.counterparty.is_some() && e.at >= from && e.at <= to);
+    let inbound =
+        a.history.iter().filter(|e| e.inout == Inout::In && e.counterparty.is_some() && e.at >= from && e.at <= to);
     let (records, more) = page(inbound, ctx.str("sort_order") == "D", offset);
     let list: Vec<Value> = records.iter().map(|e| remitter(&w, e)).collect();
     Reply::ok(obj(json!({
@@ -232,7 +233,10 @@ pub fn receive(center: &Center, ctx: &Ctx) -> Reply {
     let w = center.world();
     let inst = center.institution();
     if ctx.str("cntr_account_type") != "N" || ctx.str("cntr_account_num") != inst.cntr_account_num {
-        return Reply::error_msg(RspCode::UnregisteredContractAccount, format!("약정계좌 {}", ctx.str("cntr_account_num")));
+        return Reply::error_msg(
+            RspCode::UnregisteredContractAccount,
+            format!("약정계좌 {}", ctx.str("cntr_account_num")),
+        );
     }
     let bank = ctx.str("bank_code_std");
     let Some(idx) = w.by_number(bank, ctx.str("account_num")) else {

@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 use super::center::Center;
 use super::http::{BankPart, Ctx, MoneyPlan, Reply};
 use super::ledger::{AccountIdx, World, consent_expired};
-use crate::spec::{ApiId, BankRspCode, Consent, RspCode};
 use crate::sim::config::Quirk;
+use crate::spec::{ApiId, BankRspCode, Consent, RspCode};
 
 pub type PlainHandler = fn(&Center, &Ctx) -> Reply;
 pub type MoneyHandler = fn(&Center, &Ctx) -> Result<MoneyPlan, Reply>;
@@ -62,7 +62,13 @@ fn bank_part(ctx: &Ctx, w: &World, acct: AccountIdx, code: BankRspCode) -> BankP
 ///
 /// [project rule] An unknown fintech_use_num is `A0005 등록 데이터 에러`; another user's
 /// account is `A0313 사용자 불일치`; a consent never given or cancelled is `A0305`/`A0306`.
-fn user_account(center: &Center, ctx: &Ctx, w: &World, fintech: &str, consent: Option<Consent>) -> Result<AccountIdx, Reply> {
+fn user_account(
+    center: &Center,
+    ctx: &Ctx,
+    w: &World,
+    fintech: &str,
+    consent: Option<Consent>,
+) -> Result<AccountIdx, Reply> {
     let Some(idx) = w.by_fintech(fintech) else {
         return Err(Reply::error_msg(RspCode::RegistrationDataError, format!("핀테크이용번호 {fintech} 없음")));
     };
@@ -107,8 +113,12 @@ fn check_requesting_customer(params: &Map<String, Value>, at: &str) -> Result<()
     let problem = match (bank, num, fin) {
         (true, true, false) | (false, false, true) => return Ok(()),
         (true, false, _) | (false, true, _) => "req_client_bank_code와 req_client_account_num은 함께 보내야 합니다",
-        (true, true, true) => "요청고객 계좌(req_client_bank_code, req_client_account_num)와 req_client_fintech_use_num 중 하나만 보내야 합니다",
-        (false, false, false) => "요청고객 계좌(req_client_bank_code, req_client_account_num) 또는 req_client_fintech_use_num이 필요합니다",
+        (true, true, true) => {
+            "요청고객 계좌(req_client_bank_code, req_client_account_num)와 req_client_fintech_use_num 중 하나만 보내야 합니다"
+        }
+        (false, false, false) => {
+            "요청고객 계좌(req_client_bank_code, req_client_account_num) 또는 req_client_fintech_use_num이 필요합니다"
+        }
     };
     Err(Reply::error_msg(RspCode::FormatError, format!("자금세탁방지 {at}{problem}")))
 }
@@ -116,9 +126,8 @@ fn check_requesting_customer(params: &Map<String, Value>, at: &str) -> Result<()
 /// An account as 사용자정보조회/등록계좌조회 list it.
 fn account_record(w: &World, idx: AccountIdx) -> Value {
     let a = &w.accounts[idx];
-    let dtime = |t: Option<chrono::DateTime<chrono::FixedOffset>>| {
-        t.map(crate::spec::time::tran_dtime).unwrap_or_default()
-    };
+    let dtime =
+        |t: Option<chrono::DateTime<chrono::FixedOffset>>| t.map(crate::spec::time::tran_dtime).unwrap_or_default();
     let yn = |b: bool| if b { "Y" } else { "N" };
     json!({
         "fintech_use_num": a.fintech_use_num.clone().unwrap_or_default(),

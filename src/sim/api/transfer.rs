@@ -119,7 +119,10 @@ pub fn plan_deposit(center: &Center, ctx: &Ctx) -> Result<MoneyPlan, Reply> {
     if ctx.str("name_check_option") == "on" {
         let expected = field("recv_client_name");
         if expected.is_empty() {
-            return Err(Reply::error_msg(RspCode::FormatError, "name_check_option on: req_list[0].recv_client_name 필요"));
+            return Err(Reply::error_msg(
+                RspCode::FormatError,
+                "name_check_option on: req_list[0].recv_client_name 필요",
+            ));
         }
         if expected != w.accounts[to].holder_name {
             return Err(Reply::error(RspCode::HolderNameMismatch));
@@ -266,7 +269,10 @@ pub fn return_claim(center: &Center, ctx: &Ctx) -> Reply {
     };
     let Some(rec) = center.registry.transfer(&org) else { return Reply::error(RspCode::NoSuchTransfer) };
     let org_amt = ctx.str("org_tran_amt").trim_start_matches('0').to_string();
-    if rec.check_type != CheckType::Deposit || rec.state != TransferState::Committed || org_amt != rec.amount.to_string() {
+    if rec.check_type != CheckType::Deposit
+        || rec.state != TransferState::Committed
+        || org_amt != rec.amount.to_string()
+    {
         return Reply::error_msg(RspCode::NoSuchTransfer, "반환청구할 완료된 입금이체가 없습니다");
     }
     let return_amt = match amount(ctx.str("return_amt"), "return_amt") {
