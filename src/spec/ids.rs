@@ -99,6 +99,15 @@ impl BankTranId {
     }
 
     /// Checks the layout and that the id belongs to `institution`.
+    ///
+    /// ```
+    /// use obharness::spec::{BankTranId, ClientUseCode};
+    ///
+    /// let me = ClientUseCode::parse("M202601315").unwrap();
+    /// let id = BankTranId::parse_for("M202601315U000000042", &me).unwrap();
+    /// assert_eq!(id.serial(), "000000042");
+    /// assert!(BankTranId::parse_for("T991234567U000000042", &me).is_err());
+    /// ```
     pub fn parse_for(s: &str, institution: &ClientUseCode) -> Result<Self, IdError> {
         let id = Self::parse(s)?;
         if id.institution() == institution.as_str() {
