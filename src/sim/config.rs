@@ -25,10 +25,12 @@ pub enum Quirk {
     /// An injected A0017/311 on withdraw still moves the money.
     CommitOnA0017,
     /// Malformed JSON bodies get HTTP 500 instead of 200 + A0004.
+    #[value(name = "http-500-on-bad-json")]
     Http500OnBadJson,
 }
 
 impl Quirk {
+    /// The name used by `--quirk` and in reports.
     pub fn name(self) -> &'static str {
         match self {
             Quirk::DoubleDebitOnDuplicate => "double-debit-on-duplicate",
@@ -93,5 +95,18 @@ impl SimConfig {
 
     pub fn has(&self, quirk: Quirk) -> bool {
         self.quirks.contains(&quirk)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    #[test]
+    fn quirk_names_on_the_command_line_match_the_documented_ones() {
+        for q in Quirk::value_variants() {
+            assert_eq!(q.to_possible_value().unwrap().get_name(), q.name());
+        }
     }
 }

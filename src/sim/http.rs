@@ -398,7 +398,6 @@ async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
             reject!(Reply::error(RspCode::BankTranIdDuplicate));
         }
         // Money-moving APIs register with their transfer record, below.
-        duplicate = false;
     }
 
     if let Some(plan_fn) = api::money_handler(api_id) {
