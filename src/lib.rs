@@ -4,5 +4,7 @@
 //! - [`spec`]: the protocol, once (catalogue, field formats, codes and their handling).
 //! - [`sim`]: the simulator of the center, embedded or standalone.
 
+pub mod scenario;
 pub mod sim;
 pub mod spec;
+pub mod target;

@@ -167,7 +167,11 @@ impl Serialize for ApiId {
 impl<'de> Deserialize<'de> for ApiId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        ApiId::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown API '{s}'")))
+        ApiId::parse(&s).ok_or_else(|| {
+            let hint =
+                super::suggest(&s, ApiId::names()).map(|n| format!(" — did you mean '{n}'?")).unwrap_or_default();
+            serde::de::Error::custom(format!("unknown API '{s}'{hint}"))
+        })
     }
 }
 
@@ -990,5 +994,16 @@ mod tests {
                 "return.result"
             ]
         );
+    }
+}
+
+impl schemars::JsonSchema for ApiId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ApiId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = ApiId::names().collect();
+        schemars::json_schema!({ "type": "string", "enum": names, "description": "API id from the catalogue" })
     }
 }

@@ -1,0 +1,434 @@
+//! From files to a checked plan: YAML as typed → scenarios with includes expanded, every
+//! API id, field name, variable, JSONPath and template resolved before the first request.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use super::error::{LoadError, LoadErrors, from_yaml};
+use super::model::{Capability, Fragment, Scenario, Step, WithValue};
+use super::template::Template;
+use crate::spec::suggest;
+
+/// Variables the runner provides to every scenario (see `docs/scenarios.md`).
+pub const BUILTIN_VARS: &[&str] = &[
+    "client_use_code",
+    "institution_name",
+    "cntr_account_num",
+    "cntr_bank_code",
+    "user_seq_no",
+    "user_name",
+    "fintech_use_num",
+    "fintech_use_num_2",
+    "account_num",
+    "bank_code_std",
+    "other_user_seq_no",
+    "other_fintech_use_num",
+    "today",
+    "tran_dtime",
+    "new_bank_tran_id",
+];
+
+/// A scenario ready to run.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    pub path: PathBuf,
+    pub scenario: Scenario,
+    /// The scenario's and its fragments' requirements.
+    pub requires: BTreeSet<Capability>,
+}
+
+/// Finds scenario files under `paths` (files, or directories searched recursively for
+/// `*.yaml`/`*.yml`, skipping `fragments/` directories), in a stable order.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadErrors> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut files);
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            errors.push(LoadError::new(p, "no such file or directory"));
+        }
+    }
+    files.sort();
+    files.dedup();
+    if errors.is_empty() { Ok(files) } else { Err(LoadErrors(errors)) }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            if p.file_name().is_some_and(|n| n != "fragments") {
+                walk(&p, out);
+            }
+        } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            out.push(p);
+        }
+    }
+}
+
+/// Loads and checks every scenario; reports all problems at once.
+pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, LoadErrors> {
+    let files = discover(paths)?;
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut ids: HashMap<String, PathBuf> = HashMap::new();
+    for file in files {
+        match load_file(&file) {
+            Ok(s) => {
+                if let Some(first) = ids.insert(s.scenario.id.clone(), file.clone()) {
+                    let text = std::fs::read_to_string(&file).unwrap_or_default();
+                    errors.push(
+                        LoadError::new(
+                            &file,
+                            format!("scenario id '{}' is also used by {}", s.scenario.id, first.display()),
+                        )
+                        .find(&text, &s.scenario.id, 1),
+                    );
+                }
+                out.push(s);
+            }
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(LoadErrors(errors)) }
+}
+
+/// Loads one scenario file.
+pub fn load_file(path: &Path) -> Result<LoadedScenario, Vec<LoadError>> {
+    let text = std::fs::read_to_string(path).map_err(|e| vec![LoadError::new(path, format!("cannot read: {e}"))])?;
+    load_text(path, &text)
+}
+
+/// Loads scenario text; `path` names it and anchors includes.
+pub fn load_text(path: &Path, text: &str) -> Result<LoadedScenario, Vec<LoadError>> {
+    let mut scenario: Scenario = serde_yaml::from_str(text).map_err(|e| vec![from_yaml(path, text, &e)])?;
+    let mut errors = Vec::new();
+    if scenario.id.trim().is_empty() || !scenario.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        errors.push(
+            LoadError::new(path, format!("scenario id '{}' must be letters, digits, '-', '_' or '.'", scenario.id))
+                .find(text, "id:", 1),
+        );
+    }
+    let mut requires: BTreeSet<Capability> = scenario.requires.iter().copied().collect();
+    let mut stack = vec![path.to_path_buf()];
+    scenario.steps = expand(path, text, std::mem::take(&mut scenario.steps), &mut requires, &mut stack, &mut errors);
+    let declared: BTreeSet<Capability> = requires.clone();
+    let mut known: BTreeSet<String> = BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
+    for (name, t) in &scenario.vars {
+        check_template(path, text, t, &known, &mut errors);
+        known.insert(name.clone());
+    }
+    for (i, step) in scenario.steps.iter().enumerate() {
+        check_step(path, text, i + 1, step, &declared, &mut known, false, &mut errors);
+    }
+    if errors.is_empty() { Ok(LoadedScenario { path: path.to_path_buf(), scenario, requires }) } else { Err(errors) }
+}
+
+/// Replaces `include` steps with the fragment's steps (recursively, without cycles).
+fn expand(
+    file: &Path,
+    text: &str,
+    steps: Vec<Step>,
+    requires: &mut BTreeSet<Capability>,
+    stack: &mut Vec<PathBuf>,
+    errors: &mut Vec<LoadError>,
+) -> Vec<Step> {
+    let mut out = Vec::new();
+    for step in steps {
+        let Some(inc) = step.include.clone() else {
+            out.push(step);
+            continue;
+        };
+        let target = file.parent().unwrap_or(Path::new(".")).join(&inc);
+        if stack.iter().any(|p| p == &target) || stack.len() > 8 {
+            errors.push(LoadError::new(file, format!("include '{inc}' forms a cycle")).find(text, &inc, 1));
+            continue;
+        }
+        let ftext = match std::fs::read_to_string(&target) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(
+                    LoadError::new(file, format!("cannot include '{}': {e}", target.display())).find(text, &inc, 1),
+                );
+                continue;
+            }
+        };
+        match serde_yaml::from_str::<Fragment>(&ftext) {
+            Ok(fragment) => {
+                requires.extend(fragment.requires.iter().copied());
+                stack.push(target.clone());
+                out.extend(expand(&target, &ftext, fragment.steps, requires, stack, errors));
+                stack.pop();
+            }
+            Err(e) => errors.push(from_yaml(&target, &ftext, &e)),
+        }
+    }
+    out
+}
+
+fn check_template(path: &Path, text: &str, t: &Template, known: &BTreeSet<String>, errors: &mut Vec<LoadError>) {
+    for v in t.vars() {
+        if !known.contains(v) {
+            let hint = suggest(v, known.iter().map(String::as_str))
+                .map(|s| format!(" — did you mean '${{{s}}}'?"))
+                .unwrap_or_default();
+            errors.push(
+                LoadError::new(
+                    path,
+                    format!(
+                        "unknown variable '${{{v}}}'{hint} (variables: vars, captures of earlier steps, built-ins)"
+                    ),
+                )
+                .find(text, &format!("${{{v}}}"), 1),
+            );
+        }
+    }
+}
+
+fn check_structure(
+    path: &Path,
+    text: &str,
+    v: &serde_json::Value,
+    known: &BTreeSet<String>,
+    errors: &mut Vec<LoadError>,
+) {
+    match v {
+        serde_json::Value::String(s) => match Template::parse(s) {
+            Ok(t) => check_template(path, text, &t, known, errors),
+            Err(e) => errors.push(LoadError::new(path, e.to_string()).find(text, s, 1)),
+        },
+        serde_json::Value::Array(items) => items.iter().for_each(|i| check_structure(path, text, i, known, errors)),
+        serde_json::Value::Object(m) => m.values().for_each(|i| check_structure(path, text, i, known, errors)),
+        _ => {}
+    }
+}
+
+const KINDS: &[&str] = &["call", "request", "advance_clock", "fault", "sleep_ms", "inspect", "include", "parallel"];
+
+/// The kinds a step names; exactly one is allowed.
+pub fn kinds(step: &Step) -> Vec<&'static str> {
+    let present = [
+        step.call.is_some(),
+        step.request.is_some(),
+        step.advance_clock.is_some(),
+        step.fault.is_some(),
+        step.sleep_ms.is_some(),
+        step.inspect.is_some(),
+        step.include.is_some(),
+        step.parallel.is_some(),
+    ];
+    KINDS.iter().zip(present).filter(|(_, p)| *p).map(|(k, _)| *k).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_step(
+    path: &Path,
+    text: &str,
+    index: usize,
+    step: &Step,
+    declared: &BTreeSet<Capability>,
+    known: &mut BTreeSet<String>,
+    in_parallel: bool,
+    errors: &mut Vec<LoadError>,
+) {
+    let label = match &step.name {
+        Some(n) => format!("step {index} \"{n}\""),
+        None => format!("step {index}"),
+    };
+    let locate = |e: LoadError| match (&step.name, step.call) {
+        (Some(n), _) => e.find(text, n, 1),
+        (None, Some(api)) => e.find(text, api.as_str(), 1),
+        _ => e,
+    };
+    let kinds = kinds(step);
+    if kinds.len() != 1 {
+        let msg = if kinds.is_empty() {
+            format!("{label} does nothing: give one of {}", KINDS.join(", "))
+        } else {
+            format!("{label} has several kinds ({}); split it into one step each", kinds.join(", "))
+        };
+        errors.push(locate(LoadError::new(path, msg)));
+        return;
+    }
+    let kind = kinds[0];
+    let is_call = kind == "call" || kind == "request";
+    if !is_call
+        && (step.as_.is_some()
+            || !step.with.is_empty()
+            || !step.capture.is_empty()
+            || step.expect.is_some()
+            || step.retry.is_some()
+            || step.from_ip.is_some())
+    {
+        errors.push(locate(LoadError::new(
+            path,
+            format!("{label}: as/with/capture/expect/retry/from_ip belong to call and request steps"),
+        )));
+    }
+    if in_parallel && !is_call {
+        errors.push(locate(LoadError::new(path, format!("{label}: only call and request steps can run in parallel"))));
+    }
+    let needs = match kind {
+        "advance_clock" => Some(Capability::ClockControl),
+        "fault" => Some(Capability::FaultInjection),
+        "inspect" => Some(Capability::LedgerInspection),
+        _ if step.from_ip.is_some() => Some(Capability::SourceAddressBinding),
+        _ => None,
+    };
+    if let Some(cap) = needs
+        && !declared.contains(&cap)
+    {
+        errors.push(locate(LoadError::new(
+            path,
+            format!("{label} needs the target capability '{}': add it to `requires`", cap.name()),
+        )));
+    }
+
+    if let Some(api) = step.call {
+        let fields: Vec<&str> = api.api().request.iter().map(|f| f.name).collect();
+        for key in step.with.keys() {
+            if !fields.contains(&key.as_str()) {
+                let hint =
+                    suggest(key, fields.iter().copied()).map(|s| format!(" — did you mean '{s}'?")).unwrap_or_default();
+                errors.push(LoadError::new(path, format!("'{key}' is not a request field of {api}{hint}")).find(
+                    text,
+                    &format!("{key}:"),
+                    1,
+                ));
+            }
+        }
+    }
+    if let Some(t) = &step.as_ {
+        check_template(path, text, t, known, errors);
+        if t.vars().next().is_none() {
+            let s = t.source();
+            if !["user", "institution", "none"].contains(&s) && !s.starts_with("user:") {
+                errors.push(
+                    LoadError::new(
+                        path,
+                        format!("as: '{s}' is not a credential (user, user:SEQ, institution, none, or ${{token}})"),
+                    )
+                    .find(text, &format!("as: {s}"), 1),
+                );
+            }
+        }
+    }
+    for v in step.with.values() {
+        match v {
+            WithValue::Text(t) => check_template(path, text, t, known, errors),
+            WithValue::Structure(s) => check_structure(path, text, s, known, errors),
+            WithValue::Remove(()) => {}
+        }
+    }
+    if let Some(r) = &step.request {
+        check_template(path, text, &r.path, known, errors);
+    }
+    if let Some(i) = &step.inspect {
+        check_template(path, text, &i.fintech_use_num, known, errors);
+        known.insert(i.capture_balance.clone());
+    }
+    if let Some(children) = &step.parallel {
+        for (j, child) in children.iter().enumerate() {
+            check_step(path, text, index * 100 + j + 1, child, declared, known, true, errors);
+        }
+    }
+    if let Some(e) = &step.expect {
+        let templates = e.rsp_code.iter().chain(e.bank_rsp_code.iter()).flat_map(|o| o.items()).chain(
+            e.json.iter().flat_map(|c| [&c.equals, &c.eq_num, &c.lt, &c.lte, &c.gt, &c.gte].into_iter().flatten()),
+        );
+        for t in templates {
+            check_template(path, text, t, known, errors);
+        }
+        for c in &e.json {
+            if let Some(re) = &c.regex
+                && let Err(err) = regex::Regex::new(re)
+            {
+                errors.push(LoadError::new(path, format!("regex '{re}': {err}")).find(text, re, 1));
+            }
+        }
+        for code in e.rsp_code.iter().flat_map(|o| o.items()) {
+            let s = code.source();
+            if code.vars().next().is_none() && crate::spec::RspCode::from_code(s).is_none() && s != "O0000" {
+                let hint = suggest(s, crate::spec::RspCode::ALL.iter().map(|c| c.code()))
+                    .map(|c| format!(" — did you mean '{c}'?"))
+                    .unwrap_or_default();
+                errors.push(LoadError::new(path, format!("'{s}' is not a known rsp_code{hint}")).find(text, s, 1));
+            }
+        }
+    }
+    // Captures become visible to the following steps.
+    known.extend(step.capture.keys().cloned());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<LoadedScenario, Vec<LoadError>> {
+        load_text(Path::new("t.yaml"), text)
+    }
+
+    const HEAD: &str = "id: OBH-T-001\ntitle: t\nspec: s\n";
+
+    #[test]
+    fn an_unknown_api_is_reported_at_its_position_with_a_hint() {
+        let err = load(&format!("{HEAD}steps:\n  - call: transfer.withdrw\n")).unwrap_err();
+        let e = &err[0];
+        assert_eq!((e.line, e.column), (5, 11));
+        assert!(e.message.contains("did you mean 'transfer.withdraw'?"), "{}", e.message);
+    }
+
+    #[test]
+    fn unknown_fields_variables_and_credentials_are_errors() {
+        let text = format!(
+            "{HEAD}steps:\n  - call: account.balance\n    as: admin\n    with: {{ fintech_use_numb: x, tran_dtime: \"${{tran_dtim}}\" }}\n"
+        );
+        let errs = load(&text).unwrap_err();
+        let msgs: Vec<_> = errs.iter().map(|e| e.message.clone()).collect();
+        assert!(msgs.iter().any(|m| m.contains("did you mean 'fintech_use_num'")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("did you mean '${tran_dtime}'")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("as: 'admin'")), "{msgs:?}");
+    }
+
+    #[test]
+    fn a_capture_is_visible_to_later_steps_only() {
+        let ok = format!(
+            "{HEAD}steps:\n  - call: account.balance\n    capture: {{ before: $.balance_amt }}\n  - call: account.balance\n    expect: {{ json: [{{ path: $.balance_amt, eq_num: \"${{before}}\" }}] }}\n"
+        );
+        assert!(load(&ok).is_ok());
+        let bad = format!(
+            "{HEAD}steps:\n  - call: account.balance\n    expect: {{ json: [{{ path: $.balance_amt, eq_num: \"${{before}}\" }}] }}\n  - call: account.balance\n    capture: {{ before: $.balance_amt }}\n"
+        );
+        assert!(load(&bad).is_err());
+    }
+
+    #[test]
+    fn control_steps_need_their_capability_declared() {
+        let text = format!("{HEAD}steps:\n  - advance_clock: 10\n");
+        let errs = load(&text).unwrap_err();
+        assert!(errs[0].message.contains("clock_control"), "{}", errs[0].message);
+        let text = format!("{HEAD}requires: [clock_control]\nsteps:\n  - advance_clock: 10\n");
+        assert!(load(&text).is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_jsonpaths_are_positioned() {
+        let errs = load(&format!("{HEAD}steps:\n  - call: user.me\n    expct: {{}}\n")).unwrap_err();
+        assert!(errs[0].message.contains("unknown field `expct`"), "{}", errs[0].message);
+        assert_eq!(errs[0].line, 6);
+        let errs = load(&format!("{HEAD}steps:\n  - call: user.me\n    capture: {{ x: balance }}\n")).unwrap_err();
+        assert!(errs[0].message.contains("must start with '$'"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn a_step_has_exactly_one_kind() {
+        let errs = load(&format!("{HEAD}steps:\n  - call: user.me\n    sleep_ms: 5\n")).unwrap_err();
+        assert!(errs[0].message.contains("several kinds"));
+        let errs = load(&format!("{HEAD}steps:\n  - name: nothing\n")).unwrap_err();
+        assert!(errs[0].message.contains("does nothing"));
+    }
+}

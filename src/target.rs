@@ -1,0 +1,226 @@
+//! Where requests go: the embedded simulator (default) or any URL, with its credentials
+//! (read from environment variables the profile names, never from files in the repo),
+//! declared capabilities, test data and code overrides.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::error::{LoadError, from_yaml};
+use crate::scenario::model::Capability;
+use crate::sim::{Quirk, SimConfig};
+use crate::spec::RspCode;
+
+/// A target profile as written in `scenarios/targets/NAME.yaml`.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetProfile {
+    pub name: String,
+    /// `embedded` (an in-process simulator per scenario) or `url`.
+    #[serde(default)]
+    pub kind: TargetKind,
+    /// Base URL for `kind: url`.
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub capabilities: Vec<Capability>,
+    /// Environment variable holding an obharness simulator's admin token (`/_sim/`), which
+    /// gives fixtures, clock control, fault injection and ledger inspection on a URL target.
+    pub admin_token_env: Option<String>,
+    #[serde(default)]
+    pub credentials: Credentials,
+    /// Test data of a target without an admin API.
+    #[serde(default)]
+    pub data: BTreeMap<String, String>,
+    /// Codes this target answers instead of the project's choices, e.g. `{A0301: A0011}`.
+    #[serde(default)]
+    pub code_overrides: BTreeMap<String, String>,
+    /// Money-moving calls are refused (scenario skipped) unless this is true; the embedded
+    /// simulator always allows them.
+    #[serde(default)]
+    pub allow_transfers: bool,
+    /// Compare responses with golden snapshots (default: embedded only, where the data are ours).
+    pub golden: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    #[default]
+    Embedded,
+    Url,
+}
+
+/// Names of environment variables holding secrets.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub client_id_env: Option<String>,
+    pub client_secret_env: Option<String>,
+    /// A user access token (scopes login inquiry transfer) for targets without headless consent.
+    pub user_token_env: Option<String>,
+}
+
+/// A target ready to open sessions on.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub profile: TargetProfile,
+    /// Defect modes for the embedded simulator.
+    pub quirks: Vec<Quirk>,
+}
+
+impl Target {
+    /// The embedded simulator, optionally with defect modes.
+    pub fn embedded(quirks: Vec<Quirk>) -> Target {
+        Target {
+            profile: TargetProfile {
+                name: "embedded simulator".into(),
+                kind: TargetKind::Embedded,
+                base_url: None,
+                capabilities: vec![
+                    Capability::ClockControl,
+                    Capability::FaultInjection,
+                    Capability::Fixtures,
+                    Capability::LedgerInspection,
+                    Capability::SourceAddressBinding,
+                ],
+                admin_token_env: None,
+                credentials: Credentials::default(),
+                data: BTreeMap::new(),
+                code_overrides: BTreeMap::new(),
+                allow_transfers: true,
+                golden: Some(true),
+            },
+            quirks,
+        }
+    }
+
+    /// Loads a profile; errors name the file, line and column.
+    pub fn load(path: &Path, quirks: Vec<Quirk>) -> Result<Target, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
+        let profile: TargetProfile = serde_yaml::from_str(&text).map_err(|e| from_yaml(path, &text, &e))?;
+        for (from, to) in &profile.code_overrides {
+            for code in [from, to] {
+                if RspCode::from_code(code).is_none() {
+                    return Err(LoadError::new(path, format!("code_overrides: '{code}' is not a known rsp_code"))
+                        .find(&text, code, 1));
+                }
+            }
+        }
+        if profile.kind == TargetKind::Url && profile.base_url.is_none() {
+            return Err(LoadError::new(path, "kind: url needs base_url").find(&text, "kind:", 1));
+        }
+        if profile.kind == TargetKind::Embedded {
+            let mut t = Target::embedded(quirks);
+            t.profile.name = profile.name;
+            t.profile.code_overrides = profile.code_overrides;
+            return Ok(t);
+        }
+        if !quirks.is_empty() {
+            return Err(LoadError::new(path, "--sim-quirk applies to the embedded simulator only"));
+        }
+        Ok(Target { profile, quirks })
+    }
+
+    pub fn capabilities(&self) -> BTreeSet<Capability> {
+        self.profile.capabilities.iter().copied().collect()
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        self.profile.kind == TargetKind::Embedded
+    }
+
+    pub fn golden(&self) -> bool {
+        self.profile.golden.unwrap_or(self.is_embedded())
+    }
+
+    /// The code this target answers where the scenario expects `code`.
+    pub fn expected_code(&self, code: &str) -> String {
+        self.profile.code_overrides.get(code).cloned().unwrap_or_else(|| code.to_string())
+    }
+
+    /// The simulator configuration of an embedded session.
+    pub fn sim_config(&self) -> SimConfig {
+        let mut config = SimConfig::embedded();
+        config.quirks = self.quirks.clone();
+        if let Some(to) = self.profile.code_overrides.get(RspCode::AccessDenied.code())
+            && let Some(code) = RspCode::from_code(to)
+        {
+            config.access_denied_code = code;
+        }
+        config
+    }
+
+    pub fn base_url_label(&self) -> String {
+        self.profile.base_url.clone().unwrap_or_else(|| "in-process (127.0.0.1:ephemeral)".into())
+    }
+}
+
+/// The test data a session knows about the target: who the institution and users are.
+#[derive(Debug, Clone, Default)]
+pub struct TargetData {
+    pub values: BTreeMap<String, String>,
+    pub client_id: String,
+    /// Kept out of reports and logs.
+    pub client_secret: String,
+    pub redirect_uri: String,
+    pub wd_pass_phrase: String,
+    pub birth_date: String,
+}
+
+impl TargetData {
+    pub fn get(&self, name: &str) -> &str {
+        self.values.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// From a simulator's `GET /_sim/fixture`.
+    pub fn from_fixture(f: &serde_json::Value) -> TargetData {
+        let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+        let inst = &f["institution"];
+        let user = &f["users"][0];
+        let other = &f["users"][1];
+        let mut values = BTreeMap::new();
+        for (k, v) in [
+            ("client_use_code", &inst["client_use_code"]),
+            ("institution_name", &inst["name"]),
+            ("cntr_account_num", &inst["cntr_account_num"]),
+            ("cntr_bank_code", &inst["cntr_bank_code"]),
+            ("user_seq_no", &user["user_seq_no"]),
+            ("user_name", &user["user_name"]),
+            ("fintech_use_num", &user["accounts"][0]["fintech_use_num"]),
+            ("fintech_use_num_2", &user["accounts"][1]["fintech_use_num"]),
+            ("account_num", &user["accounts"][0]["account_num"]),
+            ("bank_code_std", &user["accounts"][0]["bank_code_std"]),
+            ("other_user_seq_no", &other["user_seq_no"]),
+            ("other_fintech_use_num", &other["accounts"][0]["fintech_use_num"]),
+        ] {
+            values.insert(k.to_string(), s(v));
+        }
+        TargetData {
+            values,
+            client_id: s(&inst["client_id"]),
+            client_secret: s(&inst["client_secret"]),
+            redirect_uri: s(&inst["redirect_uri"]),
+            wd_pass_phrase: s(&inst["wd_pass_phrase"]),
+            birth_date: s(&user["birth_date"]),
+        }
+    }
+
+    /// From a profile's `data:` and the environment variables it names.
+    pub fn from_profile(p: &TargetProfile) -> Result<TargetData, String> {
+        let env = |name: &Option<String>, what: &str| -> Result<String, String> {
+            match name {
+                None => Ok(String::new()),
+                Some(var) => std::env::var(var).map_err(|_| format!("{what}: environment variable {var} is not set")),
+            }
+        };
+        Ok(TargetData {
+            values: p.data.clone(),
+            client_id: env(&p.credentials.client_id_env, "credentials.client_id_env")?,
+            client_secret: env(&p.credentials.client_secret_env, "credentials.client_secret_env")?,
+            redirect_uri: p.data.get("redirect_uri").cloned().unwrap_or_default(),
+            wd_pass_phrase: p.data.get("wd_pass_phrase").cloned().unwrap_or_default(),
+            birth_date: p.data.get("birth_date").cloned().unwrap_or_default(),
+        })
+    }
+}
