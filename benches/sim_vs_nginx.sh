@@ -22,6 +22,12 @@
 #   BENCH_NGINX_ONLY=1                           measure nginx only (no build, no simulator)
 #   BENCH_SKIP_BUILD=1                           use target/release/obharness as it is
 #   BENCH_SKIP_INSTALL=1                         never call apt-get
+#   BENCH_QUIET_WAIT=60                          before each wrk run, wait up to this many
+#                                                seconds until other processes use <=
+#                                                BENCH_QUIET_PCT=10 % of a core
+#   BENCH_NOISY_PCT=15                           flag a row NOISY when other processes used
+#                                                more than this % of a core during its run
+#   BENCH_DEBUG=1                                print the raw CPU accounting
 #   BENCH_KEEP=DIR                               keep wrk's raw outputs (and the simulator's
 #                                                log) in DIR
 set -euo pipefail
@@ -45,6 +51,46 @@ die() { printf 'sim_vs_nginx: %s\n' "$*" >&2; exit 1; }
 case "$RATE_PASS" in auto | always | never) ;; *) die "BENCH_RATE_PASS must be auto, always or never" ;; esac
 
 # ---------------------------------------------------------------------------------------
+# Processes and cleanup
+# ---------------------------------------------------------------------------------------
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/obh-bench.XXXXXX")"
+NGINX_PID=""
+SIM_PID=""
+BUILD_PID=""
+WRK_PID=""
+
+alive() { # pid: running (an exited child stays a zombie until waited for; that is not alive)
+  local st
+  st="$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || true)"
+  [[ -n "$st" && "$st" != Z ]]
+}
+stop_pid() { # pid: TERM, wait up to 5 s, then KILL
+  local pid="$1" i
+  [[ -n "$pid" ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 50; i++)); do
+    alive "$pid" || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  if [[ -n "$BUILD_PID" ]]; then # cargo and the rustc it started
+    pkill -TERM -P "$BUILD_PID" 2>/dev/null || true
+    stop_pid "$BUILD_PID"
+  fi
+  stop_pid "$WRK_PID"
+  stop_pid "$NGINX_PID"
+  stop_pid "$SIM_PID"
+  if [[ -n "${BENCH_KEEP:-}" && -f "$TMP/sim.log" ]]; then mkdir -p "$BENCH_KEEP" && cp "$TMP/sim.log" "$BENCH_KEEP/"; fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------
 # 1. Tools and the binary
 # ---------------------------------------------------------------------------------------
 missing=()
@@ -65,38 +111,14 @@ NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
 NGINX_ONLY="${BENCH_NGINX_ONLY:-0}"
 if [[ "${BENCH_SKIP_BUILD:-0}" != 1 && "$NGINX_ONLY" != 1 ]]; then
   say "cargo build --release (in $ROOT)"
-  (cd "$ROOT" && cargo build --release --quiet) || die "cargo build --release failed"
+  # In the background and waited for, so a signal stops the build at once (see cleanup).
+  (cd "$ROOT" && exec cargo build --release --quiet) &
+  BUILD_PID=$!
+  wait "$BUILD_PID" || die "cargo build --release failed"
+  BUILD_PID=""
 fi
 SIM_BIN="$ROOT/target/release/obharness"
 [[ "$NGINX_ONLY" == 1 || -x "$SIM_BIN" ]] || die "no binary at $SIM_BIN"
-
-# ---------------------------------------------------------------------------------------
-# Processes and cleanup
-# ---------------------------------------------------------------------------------------
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/obh-bench.XXXXXX")"
-NGINX_PID=""
-SIM_PID=""
-
-stop_pid() { # pid: TERM, wait up to 5 s, then KILL
-  local pid="$1" i
-  [[ -n "$pid" ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-  stop_pid "$NGINX_PID"
-  stop_pid "$SIM_PID"
-  if [[ -n "${BENCH_KEEP:-}" && -f "$TMP/sim.log" ]]; then mkdir -p "$BENCH_KEEP" && cp "$TMP/sim.log" "$BENCH_KEEP/"; fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -166,14 +188,71 @@ kv() { # line key -> value
   printf '%s' "${v:-0}"
 }
 
+# CPU accounting, in clock ticks, to tell whether something else (a build, a test run, the
+# hypervisor's steal) used the machine during a measurement: other = all busy CPU (user,
+# nice, system, irq, softirq, steal) - our servers - wrk. The (soft)irq columns belong in
+# "all busy" because the loopback traffic's softirq work is also charged to the processes
+# (checked: about 0 on a quiet machine, about 75 with one spinning process competing).
+HZ="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+QUIET_PCT="${BENCH_QUIET_PCT:-10}"
+NOISY_PCT="${BENCH_NOISY_PCT:-15}"
+sys_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+pid_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+children_cpu() { awk '{ print $16 + $17 }' "/proc/$$/stat"; } # waited-for children (wrk)
+server_cpu() {
+  local total=0 p
+  for p in $NGINX_PID $SIM_PID; do
+    total=$((total + $(pid_cpu "$p")))
+  done
+  if [[ -n "$NGINX_PID" ]]; then
+    for p in $(pgrep -P "$NGINX_PID" 2>/dev/null || true); do
+      total=$((total + $(pid_cpu "$p")))
+    done
+  fi
+  echo "$total"
+}
+# Waits (BENCH_QUIET_WAIT s at most, default 60) until other processes use <= QUIET_PCT% of
+# one core over a 1 s sample, so a build in another terminal does not skew the numbers.
+wait_quiet() {
+  local limit="${BENCH_QUIET_WAIT:-60}" waited=0 b0 s0 pct
+  while :; do
+    b0="$(sys_busy)"
+    s0="$(server_cpu)"
+    sleep 1
+    pct=$((($(sys_busy) - b0 - ($(server_cpu) - s0)) * 100 / HZ))
+    ((pct <= QUIET_PCT)) && return 0
+    ((waited == 0)) && say "waiting for the machine to go quiet (other processes use ${pct}% of a core)"
+    waited=$((waited + 1))
+    if ((waited >= limit)); then
+      say "WARNING: still busy after ${limit}s (${pct}% of a core); measuring anyway"
+      return 0
+    fi
+  done
+}
+
 run_wrk() {
   local label="$1" script="$2" check="$3" url="$4"
   shift 4
-  local out="$TMP/wrk-${label}-check${check}.txt" line rps
+  local out="$TMP/wrk-${label}-check${check}.txt" line rps b0 s0 c0 t0 t1 other
+  wait_quiet
   say "wrk -t1 -c$CONNS -d$DURATION --latency  [$label, response() check $([[ $check == 1 ]] && echo on || echo off)]"
+  b0="$(sys_busy)"
+  s0="$(server_cpu)"
+  c0="$(children_cpu)"
+  t0="$(date +%s%N)"
+  # In the background and waited for, so a signal is handled at once (wrk is a child of this
+  # shell either way, so its CPU time lands in children_cpu).
   env OBH_LABEL="$label" OBH_CHECK="$check" "$@" \
-    wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$LUA/$script" "$url" >"$out" 2>&1 ||
-    { cat "$out" >&2; die "wrk failed for $label"; }
+    wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$LUA/$script" "$url" >"$out" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || { cat "$out" >&2; die "wrk failed for $label"; }
+  WRK_PID=""
+  t1="$(date +%s%N)"
+  other=$(($(sys_busy) - b0 - ($(server_cpu) - s0) - ($(children_cpu) - c0)))
+  # % of one core used by other processes during the run
+  R_OTHER=$((other * 100 * 1000000000 / HZ / (t1 - t0)))
+  [[ -n "${BENCH_DEBUG:-}" ]] && say "other CPU raw: $R_OTHER% (ticks $other)"
+  ((R_OTHER >= 0)) || R_OTHER=0
   line="$(grep -m1 '^OBH_RESULT ' "$out" || true)"
   [[ -n "$line" ]] || { cat "$out" >&2; die "no OBH_RESULT line from $script ($label)"; }
   rps="$(awk '/^Requests\/sec:/ { print $2; exit }' "$out")"
@@ -191,7 +270,7 @@ run_wrk() {
 }
 
 # Per-target results, by name.
-declare -A RPS P50 P99 BAD CHECKED SOCKERR STATUSERR VALID CODES PASSNOTE CHECK_RPS
+declare -A RPS P50 P99 BAD CHECKED SOCKERR STATUSERR VALID CODES PASSNOTE CHECK_RPS OTHER
 
 # measure NAME SCRIPT URL [ENV=VAL...]: the checking pass; records validity and the rate.
 measure_checked() {
@@ -199,6 +278,7 @@ measure_checked() {
   shift 3
   run_wrk "$name" "$script" 1 "$url" "$@"
   RPS[$name]="$R_RPS"
+  OTHER[$name]="$R_OTHER"
   CHECK_RPS[$name]="$R_RPS"
   P50[$name]="$R_P50"
   P99[$name]="$R_P99"
@@ -223,6 +303,7 @@ measure_rate() {
   shift 3
   run_wrk "$name" "$script" 0 "$url" "$@"
   RPS[$name]="$R_RPS"
+  ((R_OTHER <= OTHER[$name])) || OTHER[$name]="$R_OTHER" # the noisier of the two passes
   P50[$name]="$R_P50"
   P99[$name]="$R_P99"
   PASSNOTE[$name]="rate pass (no response()), validity from checking pass"
@@ -231,7 +312,7 @@ measure_rate() {
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo '?'; }
 
-ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }
+ms() { awk -v us="$1" 'BEGIN { printf "%.2fms", us / 1000 }'; }
 
 # ---------------------------------------------------------------------------------------
 # 3. The simulator
@@ -288,7 +369,7 @@ if [[ "${BENCH_NGINX_AUTO:-0}" == 1 ]]; then
   NGINX_PID=""
   start_nginx auto
   measure_checked nginx-auto static.lua "$NGX/static.json"
-  ((DO_RATE_PASS)) && measure_rate nginx-auto static.lua "$NGX/static.json"
+  if ((DO_RATE_PASS)); then measure_rate nginx-auto static.lua "$NGX/static.json"; fi
 fi
 stop_pid "$NGINX_PID"
 NGINX_PID=""
@@ -356,18 +437,18 @@ measure_simulator() {
   # b. balance inquiry: ids U000000000.. (check pass) and U200000000.. (rate pass)
   SIM_ENV=(OBH_TOKEN="$TOKEN" OBH_CLIENT_USE_CODE="$CLIENT_USE_CODE" OBH_FINTECH_USE_NUM="$FIN")
   measure_checked balance balance.lua "$SIM" "${SIM_ENV[@]}" OBH_ID_BASE=0
-  ((DO_RATE_PASS)) && measure_rate balance balance.lua "$SIM" "${SIM_ENV[@]}" OBH_ID_BASE=200000000
+  if ((DO_RATE_PASS)); then measure_rate balance balance.lua "$SIM" "${SIM_ENV[@]}" OBH_ID_BASE=200000000; fi
 
   # c. withdraw: ids U500000000.. (check pass) and U700000000.. (rate pass)
   measure_checked withdraw withdraw.lua "$SIM" "${SIM_ENV[@]}" OBH_BODY_TEMPLATE="$WITHDRAW_TEMPLATE" OBH_ID_BASE=500000000
-  ((DO_RATE_PASS)) && measure_rate withdraw withdraw.lua "$SIM" "${SIM_ENV[@]}" OBH_BODY_TEMPLATE="$WITHDRAW_TEMPLATE" OBH_ID_BASE=700000000
+  if ((DO_RATE_PASS)); then measure_rate withdraw withdraw.lua "$SIM" "${SIM_ENV[@]}" OBH_BODY_TEMPLATE="$WITHDRAW_TEMPLATE" OBH_ID_BASE=700000000; fi
 
   SIM_RSS_AFTER="$(rss_kib "$SIM_PID")"
   BALANCE_AFTER="$(curl_ -H "Authorization: Bearer $TOKEN" \
     "$SIM/v2.0/account/balance/fin_num?bank_tran_id=${CLIENT_USE_CODE}U999999903&fintech_use_num=$FIN&tran_dtime=$NOW_DTIME" |
     jq -r 'if .rsp_code == "A0000" then .balance_amt else "?" end' 2>/dev/null || echo '?')"
 }
-[[ "$NGINX_ONLY" == 1 ]] || measure_simulator
+if [[ "$NGINX_ONLY" != 1 ]]; then measure_simulator; fi
 
 # ---------------------------------------------------------------------------------------
 # 6. Report
@@ -390,15 +471,24 @@ echo
 echo "obharness simulator vs nginx - $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t1 -c$CONNS -d$DURATION --latency"
 echo "$CALLBACK_NOTE"
 echo
-printf '%-34s %12s %10s %10s %12s %8s  %s\n' target req/s p50 p99 non-A0000 vs-nginx validity
-printf '%-34s %12s %10s %10s %12s %8s  %s\n' "$(printf '%.0s-' {1..34})" ------------ ---------- ---------- ------------ -------- --------
+row() { printf '%-32s %11s %9s %9s %14s %8s %7s  %s\n' "$@"; }
+row target req/s p50 p99 non-A0000 vs-nginx other-% validity
+row "$(printf '%.0s-' {1..32})" ----------- --------- --------- -------------- -------- ------- --------
+NOISY_ROWS=0
 for t in "${targets[@]}"; do
   bad="${BAD[$t]}/${CHECKED[$t]}"
   [[ "$t" == nginx* ]] && bad="${BAD[$t]}/${CHECKED[$t]}*"
-  printf '%-34s %12s %10s %10s %12s %8s  %s\n' "$(describe "$t")" "${RPS[$t]}" "$(ms "${P50[$t]}")" \
-    "$(ms "${P99[$t]}")" "$bad" "$(ratio "${RPS[$t]}" "${RPS[nginx]}")" "${VALID[$t]}"
+  validity="${VALID[$t]}"
+  if ((OTHER[$t] > NOISY_PCT)); then
+    validity="$validity, NOISY"
+    NOISY_ROWS=$((NOISY_ROWS + 1))
+  fi
+  row "$(describe "$t")" "${RPS[$t]}" "$(ms "${P50[$t]}")" "$(ms "${P99[$t]}")" "$bad" \
+    "$(ratio "${RPS[$t]}" "${RPS[nginx]}")" "${OTHER[$t]}" "$validity"
 done
-echo "(* for nginx the count is of non-200 answers; non-A0000 = bad answers / answers checked)"
+echo "(non-A0000 = bad answers / answers checked; * for nginx, non-200 answers)"
+echo "(other-% = CPU used by processes other than wrk and the server during the run, in % of one"
+echo " core; NOISY above ${NOISY_PCT}%: the machine was shared, rerun for trustworthy numbers)"
 if [[ "$NGINX_ONLY" == 1 ]]; then
   echo "(BENCH_NGINX_ONLY=1: nginx only; socket errors: nginx ${SOCKERR[nginx]})"
   exit 0
@@ -447,6 +537,7 @@ goal balance "$(ge "$r_bal" 0.7)" "balance  >= 0.7x nginx   (is ${r_bal}x)"
 goal withdraw "$(ge "$r_wd" 0.5)" "withdraw >= 0.5x nginx   (is ${r_wd}x)"
 goal balance "$(ge 5000 "${P99[balance]}")" "balance  p99 <= 5 ms     (is $(ms "${P99[balance]}"))"
 goal withdraw "$(ge 5000 "${P99[withdraw]}")" "withdraw p99 <= 5 ms     (is $(ms "${P99[withdraw]}"))"
+((NOISY_ROWS == 0)) || echo "  ($NOISY_ROWS NOISY row(s): other processes competed for the CPU; these verdicts are unreliable)"
 echo
 echo "(a measurement, not a gate: exit status 0 either way)"
 exit 0

@@ -4,6 +4,11 @@
 //! - [`spec`]: the protocol, once (catalogue, field formats, codes and their handling).
 //! - [`sim`]: the simulator of the center, embedded or standalone.
 
+pub mod commands;
+pub mod conform;
+pub mod exit;
+pub mod golden;
+pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod spec;

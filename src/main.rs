@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use obharness::sim::{self, Quirk, SimConfig};
 use obharness::spec::RspCode;
+use obharness::{commands, exit};
 
 #[derive(Parser)]
 #[command(
@@ -21,8 +22,56 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run conformance scenarios against the embedded simulator or a target.
+    Run(RunArgs),
     /// Run the Open Banking center simulator until Ctrl-C.
     Sim(SimArgs),
+    /// Print the JSON Schema of a file format, for editors.
+    Schema {
+        /// scenario, fragment or target
+        #[arg(value_parser = ["scenario", "fragment", "target"])]
+        what: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Scenario files or directories.
+    #[arg(default_value = "scenarios/conformance")]
+    paths: Vec<PathBuf>,
+    /// Target profile (scenarios/targets/NAME.yaml); default: the embedded simulator.
+    #[arg(long, value_name = "FILE")]
+    target: Option<PathBuf>,
+    /// Scenarios at a time (default: the number of cores).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// Only scenarios whose id or title contains this text.
+    #[arg(long)]
+    filter: Option<String>,
+    /// Only scenarios with this tag (repeatable: all must match).
+    #[arg(long)]
+    tag: Vec<String>,
+    /// Stop starting scenarios after the first failure.
+    #[arg(long)]
+    fail_fast: bool,
+    /// Start the embedded simulator with a defect mode (repeatable), to see the suite bite.
+    #[arg(long, value_enum, value_name = "NAME")]
+    sim_quirk: Vec<Quirk>,
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write the run model as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Scenario ids expected to fail (one per line); their failure passes, their passing fails.
+    #[arg(long, value_name = "FILE")]
+    expected_failures: Option<PathBuf>,
+    /// Write new and changed golden snapshots.
+    #[arg(long)]
+    bless: bool,
+    /// Where golden snapshots live.
+    #[arg(long, default_value = "golden", value_name = "DIR")]
+    golden_dir: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -63,13 +112,31 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Sim(args) => run_sim(args),
+        Command::Run(args) => commands::run(commands::RunCommand {
+            paths: args.paths,
+            target: args.target,
+            jobs: args.jobs,
+            filter: args.filter,
+            tags: args.tag,
+            fail_fast: args.fail_fast,
+            sim_quirks: args.sim_quirk,
+            junit: args.junit,
+            json: args.json,
+            expected_failures: args.expected_failures,
+            bless: args.bless,
+            golden_dir: args.golden_dir,
+        }),
+        Command::Sim(args) => run_sim(args).map(|()| exit::SUCCESS),
+        Command::Schema { what } => commands::schema(&what).map(|s| {
+            println!("{s}");
+            exit::SUCCESS
+        }),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            ExitCode::from(exit::USAGE)
         }
     }
 }

@@ -50,13 +50,7 @@ fn default_for(api: ApiId, field: &str, data: &TargetData, fresh: &mut Fresh<'_>
         "account_num" => d("account_num"),
         "account_holder_info_type" => " ".into(),
         "account_holder_info" => Value::String(data.birth_date.clone()),
-        "check_type" => {
-            if api == ApiId::TransferResult {
-                "1".into()
-            } else {
-                return None;
-            }
-        }
+        "check_type" if api == ApiId::TransferResult => "1".into(),
         "scope" if api == ApiId::AccountCancel => "inquiry".into(),
         "scope" if api == ApiId::OauthTokenClient => "oob".into(),
         "scope" => "login inquiry transfer".into(),

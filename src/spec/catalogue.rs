@@ -931,6 +931,17 @@ static CATALOGUE: [Api; 22] = [
     },
 ];
 
+impl schemars::JsonSchema for ApiId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ApiId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = ApiId::names().collect();
+        schemars::json_schema!({ "type": "string", "enum": names, "description": "API id from the catalogue" })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -994,16 +1005,5 @@ mod tests {
                 "return.result"
             ]
         );
-    }
-}
-
-impl schemars::JsonSchema for ApiId {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "ApiId".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let names: Vec<&str> = ApiId::names().collect();
-        schemars::json_schema!({ "type": "string", "enum": names, "description": "API id from the catalogue" })
     }
 }

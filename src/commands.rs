@@ -1,0 +1,138 @@
+//! What each subcommand does, given its parsed options; `main.rs` only parses arguments.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::conform::{self, RunOptions};
+use crate::exit;
+use crate::golden::GoldenMode;
+use crate::report::{self, terminal};
+use crate::sim::Quirk;
+use crate::target::Target;
+
+/// Options of `obharness run`.
+#[derive(Debug, Clone)]
+pub struct RunCommand {
+    pub paths: Vec<PathBuf>,
+    pub target: Option<PathBuf>,
+    pub jobs: Option<usize>,
+    pub filter: Option<String>,
+    pub tags: Vec<String>,
+    pub fail_fast: bool,
+    pub sim_quirks: Vec<Quirk>,
+    pub junit: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub expected_failures: Option<PathBuf>,
+    pub bless: bool,
+    pub golden_dir: PathBuf,
+}
+
+/// Reads an expected-failures file: one scenario id per line, `#` comments.
+pub fn read_expected_failures(path: &Path) -> anyhow::Result<HashSet<String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+fn write_file(path: &Path, render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    // Written whole to a temporary file and renamed, so a failed run leaves no partial report.
+    let tmp = path.with_extension("tmp");
+    let mut f = std::io::BufWriter::new(
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?,
+    );
+    render(&mut f).with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.flush()?;
+    drop(f);
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// `obharness run`: returns the exit code.
+pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
+    let scenarios = match crate::scenario::load(&cmd.paths) {
+        Ok(s) => s,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let unfiltered = cmd.filter.is_none() && cmd.tags.is_empty();
+    let scenarios = conform::select(scenarios, cmd.filter.as_deref(), &cmd.tags);
+    if scenarios.is_empty() {
+        eprintln!("error: no scenario matches (paths {:?}, filter {:?}, tags {:?})", cmd.paths, cmd.filter, cmd.tags);
+        return Ok(exit::USAGE);
+    }
+    let target = match &cmd.target {
+        Some(path) => match Target::load(path, cmd.sim_quirks.clone()) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{e}");
+                return Ok(exit::USAGE);
+            }
+        },
+        None => Target::embedded(cmd.sim_quirks.clone()),
+    };
+    let expected_failures = match &cmd.expected_failures {
+        Some(p) => read_expected_failures(p)?,
+        None => HashSet::new(),
+    };
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let mut opts = RunOptions {
+        fail_fast: cmd.fail_fast,
+        expected_failures,
+        golden_root: cmd.golden_dir.clone(),
+        golden_mode: GoldenMode::from_flags(cmd.bless, ci),
+        report_unused: unfiltered,
+        ..RunOptions::default()
+    };
+    if let Some(j) = cmd.jobs {
+        opts.jobs = j.max(1);
+    }
+    let style = terminal::Style::from_env();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    let n = scenarios.len();
+    println!("obharness run: {n} scenario(s) against {}", target.profile.name);
+    if !target.quirks.is_empty() {
+        let names: Vec<&str> = target.quirks.iter().map(|q| q.name()).collect();
+        println!("  defect modes on (a demo, not a certification): {}", names.join(", "));
+    }
+    let progress_style = style;
+    let progress: Arc<dyn Fn(&report::ScenarioResult) + Send + Sync> =
+        Arc::new(move |r| println!("{}", terminal::scenario_line(r, &progress_style)));
+    let mut report = runtime.block_on(conform::run(scenarios, Arc::new(target), &opts, progress));
+    // Source order makes reports stable from run to run.
+    report.scenarios.sort_by(|a, b| (a.source.as_str(), a.id.as_str()).cmp(&(b.source.as_str(), b.id.as_str())));
+    let stdout = &mut std::io::stdout();
+    terminal::write_failures(&report, &style, stdout)?;
+    if let Some(path) = &cmd.junit {
+        write_file(path, |w| report::junit::write(&report, w))?;
+    }
+    if let Some(path) = &cmd.json {
+        write_file(path, |w| report::json::write(&report, w))?;
+    }
+    terminal::write_summary(&report, &style, stdout)?;
+    Ok(if report.is_success() { exit::SUCCESS } else { exit::FAILURES })
+}
+
+/// `obharness schema scenario|target`: the JSON Schema of a file format.
+pub fn schema(what: &str) -> anyhow::Result<String> {
+    let schema = match what {
+        "scenario" => schemars::schema_for!(crate::scenario::model::Scenario),
+        "fragment" => schemars::schema_for!(crate::scenario::model::Fragment),
+        "target" => schemars::schema_for!(crate::target::TargetProfile),
+        other => anyhow::bail!("unknown schema '{other}': scenario, fragment or target"),
+    };
+    Ok(serde_json::to_string_pretty(&schema)?)
+}

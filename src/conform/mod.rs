@@ -1,0 +1,230 @@
+//! The conformance runner: scenarios in parallel, each isolated (its own embedded
+//! simulator, or a reset shared one), outcomes passed / failed / skipped (with the missing
+//! capability named) / error, into the run model.
+
+pub mod expect;
+pub mod session;
+pub mod step;
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use crate::golden::GoldenMode;
+use crate::report::{Outcome, RunReport, ScenarioResult, StepResult, TargetInfo};
+use crate::scenario::LoadedScenario;
+use crate::scenario::model::{Severity, Step};
+use crate::target::Target;
+
+/// How a run goes.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Scenarios at a time (embedded target); URL targets run one at a time.
+    pub jobs: usize,
+    pub fail_fast: bool,
+    /// Scenario ids listed as expected failures.
+    pub expected_failures: HashSet<String>,
+    pub golden_root: PathBuf,
+    pub golden_mode: GoldenMode,
+    /// List snapshots no step used (only meaningful for unfiltered runs).
+    pub report_unused: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            fail_fast: false,
+            expected_failures: HashSet::new(),
+            golden_root: PathBuf::from("golden"),
+            golden_mode: GoldenMode::Compare,
+            report_unused: false,
+        }
+    }
+}
+
+/// Keeps the scenarios matching `filter` (a substring of id or title) and carrying every tag in `tags`.
+pub fn select(scenarios: Vec<LoadedScenario>, filter: Option<&str>, tags: &[String]) -> Vec<LoadedScenario> {
+    scenarios
+        .into_iter()
+        .filter(|s| filter.is_none_or(|f| s.scenario.id.contains(f) || s.scenario.title.contains(f)))
+        .filter(|s| tags.iter().all(|t| s.scenario.tags.contains(t)))
+        .collect()
+}
+
+fn uses_money(steps: &[Step]) -> bool {
+    steps.iter().any(|s| s.call.is_some_and(|a| a.api().money_moving) || s.parallel.as_deref().is_some_and(uses_money))
+}
+
+/// Why a scenario cannot run on `target`, if it cannot.
+fn skip_reason(s: &LoadedScenario, target: &Target) -> Option<String> {
+    let caps = target.capabilities();
+    let missing: Vec<&str> = s.requires.iter().filter(|c| !caps.contains(c)).map(|c| c.name()).collect();
+    if !missing.is_empty() {
+        return Some(format!("target '{}' lacks {}", target.profile.name, missing.join(", ")));
+    }
+    if !target.is_embedded() && !target.profile.allow_transfers && uses_money(&s.scenario.steps) {
+        return Some(format!("moves money; target '{}' does not set allow_transfers: true", target.profile.name));
+    }
+    None
+}
+
+/// Runs the scenarios; `progress` sees each result as it completes.
+pub async fn run(
+    scenarios: Vec<LoadedScenario>,
+    target: Arc<Target>,
+    opts: &RunOptions,
+    progress: Arc<dyn Fn(&ScenarioResult) + Send + Sync>,
+) -> RunReport {
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let clock = Instant::now();
+    let jobs = if target.is_embedded() { opts.jobs.max(1) } else { 1 };
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
+    let stop = Arc::new(AtomicBool::new(false));
+    let used = Arc::new(std::sync::Mutex::new(BTreeSet::new()));
+    let mut tasks = Vec::new();
+    for s in scenarios {
+        let (target, semaphore, stop, used, progress) =
+            (target.clone(), semaphore.clone(), stop.clone(), used.clone(), progress.clone());
+        let opts = opts.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = semaphore.acquire_owned().await.expect("semaphore open");
+            let result = if stop.load(Ordering::Relaxed) {
+                skipped(&s, &opts, "not run: --fail-fast after an earlier failure".into())
+            } else {
+                run_one(&s, &target, &opts, &used).await
+            };
+            if opts.fail_fast && matches!(result.outcome, Outcome::Failed | Outcome::Error) && !result.expected_failure
+            {
+                stop.store(true, Ordering::Relaxed);
+            }
+            progress(&result);
+            result
+        }));
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        match t.await {
+            Ok(r) => results.push(r),
+            Err(e) => tracing::error!("a scenario task panicked: {e}"),
+        }
+    }
+    let unused_snapshots = if opts.report_unused && target.golden() && opts.golden_mode != GoldenMode::Off {
+        let used = used.lock().expect("not poisoned");
+        crate::golden::unused(&opts.golden_root, &used).iter().map(|p| p.display().to_string()).collect()
+    } else {
+        Vec::new()
+    };
+    let mut report = RunReport {
+        tool: "obharness".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        kind: "conformance".into(),
+        target: TargetInfo {
+            name: target.profile.name.clone(),
+            base_url: target.base_url_label(),
+            quirks: target.quirks.iter().map(|q| q.name().to_string()).collect(),
+            capabilities: target.capabilities().iter().map(|c| c.name().to_string()).collect(),
+        },
+        started_at,
+        duration_ms: clock.elapsed().as_millis() as u64,
+        scenarios: results,
+        summary: Default::default(),
+        unused_snapshots,
+    };
+    report.summarise();
+    report
+}
+
+fn base_result(s: &LoadedScenario, opts: &RunOptions) -> ScenarioResult {
+    ScenarioResult {
+        id: s.scenario.id.clone(),
+        title: s.scenario.title.clone(),
+        spec: s.scenario.spec.clone(),
+        tags: s.scenario.tags.clone(),
+        severity: match s.scenario.severity {
+            Severity::Failure => "failure".into(),
+            Severity::Warning => "warning".into(),
+        },
+        source: s.path.display().to_string(),
+        outcome: Outcome::Passed,
+        reason: None,
+        expected_failure: opts.expected_failures.contains(&s.scenario.id),
+        duration_ms: 0,
+        steps: Vec::new(),
+    }
+}
+
+fn skipped(s: &LoadedScenario, opts: &RunOptions, reason: String) -> ScenarioResult {
+    ScenarioResult { outcome: Outcome::Skipped, reason: Some(reason), ..base_result(s, opts) }
+}
+
+async fn run_one(
+    s: &LoadedScenario,
+    target: &Target,
+    opts: &RunOptions,
+    used: &std::sync::Mutex<BTreeSet<PathBuf>>,
+) -> ScenarioResult {
+    if let Some(reason) = skip_reason(s, target) {
+        return skipped(s, opts, reason);
+    }
+    let started = Instant::now();
+    let mut result = base_result(s, opts);
+    let mut session = match session::Session::open(target).await {
+        Ok(sess) => sess,
+        Err(e) => {
+            result.outcome = Outcome::Error;
+            result.reason = Some(e);
+            return result;
+        }
+    };
+    // Scenario variables are rendered once, in order, before the first step.
+    let now = session.tran_dtime().await;
+    for (name, t) in &s.scenario.vars {
+        let value = t.render(&|n| match n {
+            "tran_dtime" => Some(now.clone()),
+            "today" => Some(now[..8].to_string()),
+            "new_bank_tran_id" => Some(session.new_bank_tran_id()),
+            _ => session.vars.get(n).cloned().or_else(|| session.data.values.get(n).cloned()),
+        });
+        match value {
+            Ok(v) => {
+                session.vars.insert(name.clone(), v);
+            }
+            Err(e) => {
+                result.outcome = Outcome::Error;
+                result.reason = Some(format!("vars.{name}: {e}"));
+                return result;
+            }
+        }
+    }
+    let ctx = step::StepCtx {
+        target,
+        scenario_id: &s.scenario.id,
+        golden_root: &opts.golden_root,
+        golden_mode: if target.golden() { opts.golden_mode } else { GoldenMode::Off },
+        used_snapshots: used,
+    };
+    for (i, st) in s.scenario.steps.iter().enumerate() {
+        let results: Vec<StepResult> = step::run(&ctx, &mut session, st, i + 1).await;
+        let failed = results.iter().find(|r| r.outcome != Outcome::Passed).map(|r| (r.outcome, first_failure(r)));
+        result.steps.extend(results);
+        if let Some((outcome, reason)) = failed {
+            result.outcome = if outcome == Outcome::Error { Outcome::Error } else { Outcome::Failed };
+            result.reason = Some(reason);
+            break;
+        }
+    }
+    result.duration_ms = started.elapsed().as_millis() as u64;
+    result
+}
+
+fn first_failure(r: &StepResult) -> String {
+    match r.failures.first() {
+        Some(f) => {
+            format!("step {} \"{}\": {}: expected {}, got {}", r.index, r.name, f.expectation, f.expected, f.actual)
+        }
+        None => format!("step {} \"{}\" failed", r.index, r.name),
+    }
+}
