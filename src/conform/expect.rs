@@ -7,7 +7,7 @@ use crate::report::CheckFailure;
 use crate::scenario::model::{Expect, JsonCheck};
 use crate::scenario::template::{Template, TemplateError, eval_int};
 use crate::spec::ApiId;
-use crate::spec::fields::check_fields;
+use crate::spec::fields::check_response;
 use crate::target::Target;
 
 /// One answer as the checks see it.
@@ -110,7 +110,7 @@ pub fn evaluate(
     if check_schema
         && let Some(api) = api.filter(|a| a.api().path.starts_with("/v2.0/"))
         && let Some(map) = body.as_object()
-        && let Err(err) = check_fields(api.api().response, map)
+        && let Err(err) = check_response(api.api().response, map)
     {
         out.push(fail(format!("response schema of {api}"), "the catalogue's response fields", err.to_string()));
     }

@@ -76,16 +76,27 @@ fn default_for(api: ApiId, field: &str, data: &TargetData, fresh: &mut Fresh<'_>
     Some(v)
 }
 
+/// Optional fields the builder fills anyway: the AML rule needs one of 요청고객 계좌 or
+/// fintech_use_num, and headless consent needs its user.
+const FILLED_OPTIONAL: &[&str] = &["req_client_fintech_use_num", "sim_user_seq_no"];
+
+/// Whether the builder fills field `f` given what the caller overrides.
+fn fills(f: &crate::spec::Field, overrides: &Map<String, Value>) -> bool {
+    let customer_account = overrides.contains_key("req_client_bank_code") || overrides.contains_key("req_client_account_num");
+    f.required || (FILLED_OPTIONAL.contains(&f.name) && !(f.name == "req_client_fintech_use_num" && customer_account))
+}
+
 /// A default list item, filled the same way (deposit `req_list`).
 fn default_item(
     api: ApiId,
     fields: &[crate::spec::Field],
     data: &TargetData,
     fresh: &mut Fresh<'_>,
+    overrides: &Map<String, Value>,
 ) -> Map<String, Value> {
     fields
         .iter()
-        .filter(|f| f.required)
+        .filter(|f| fills(f, overrides))
         .filter_map(|f| Some((f.name.to_string(), default_for(api, f.name, data, fresh)?)))
         .collect()
 }
@@ -105,10 +116,16 @@ pub fn build(
         }
         let value = match f.format {
             Format::List(items) if f.required && api == ApiId::TransferDeposit => {
-                Some(json!([default_item(api, items, data, fresh)]))
+                let item_overrides = overrides
+                    .get(f.name)
+                    .and_then(|v| v.get(0))
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                Some(json!([default_item(api, items, data, fresh, &item_overrides)]))
             }
             Format::List(_) => None,
-            _ if f.required || f.name == "sim_user_seq_no" => default_for(api, f.name, data, fresh),
+            _ if fills(f, overrides) => default_for(api, f.name, data, fresh),
             _ => None,
         };
         if let Some(v) = value {
@@ -206,5 +223,8 @@ mod tests {
         assert_eq!(item["tran_amt"], "500");
         assert_eq!(item["fintech_use_num"], "120260000001000000000001");
         assert!(item.get("req_client_fintech_use_num").is_none());
+        assert_eq!(item["req_client_bank_code"], "097");
+        let plain = build(ApiId::TransferWithdraw, &data, &mut fresh, &Map::new());
+        assert_eq!(plain["req_client_fintech_use_num"], "120260000001000000000001", "AML needs one of the two");
     }
 }
