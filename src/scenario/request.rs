@@ -82,7 +82,8 @@ const FILLED_OPTIONAL: &[&str] = &["req_client_fintech_use_num", "sim_user_seq_n
 
 /// Whether the builder fills field `f` given what the caller overrides.
 fn fills(f: &crate::spec::Field, overrides: &Map<String, Value>) -> bool {
-    let customer_account = overrides.contains_key("req_client_bank_code") || overrides.contains_key("req_client_account_num");
+    let customer_account =
+        overrides.contains_key("req_client_bank_code") || overrides.contains_key("req_client_account_num");
     f.required || (FILLED_OPTIONAL.contains(&f.name) && !(f.name == "req_client_fintech_use_num" && customer_account))
 }
 

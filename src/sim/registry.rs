@@ -53,31 +53,25 @@ pub enum TransferState {
     Pending,
 }
 
-/// Which way a transfer went, and between whom; what 이체결과조회 reports.
+/// Which way a transfer went, and between whom; what 이체결과조회 reports. Kept small
+/// (account indexes, not copies of their names) because the registry holds one per
+/// transfer for the whole day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferRecord {
     pub check_type: CheckType,
     pub amount: u64,
     pub state: TransferState,
-    pub wd: Party,
-    pub dps: Party,
     /// Ledger indexes of the debited and credited accounts.
     pub from: usize,
     pub to: usize,
+    pub wd_print: Box<str>,
+    pub dps_print: Box<str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckType {
     Withdraw,
     Deposit,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Party {
-    pub bank_code_std: String,
-    pub account_num_masked: String,
-    pub print_content: String,
-    pub account_holder_name: String,
 }
 
 #[derive(Debug, Clone)]

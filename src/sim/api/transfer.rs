@@ -6,8 +6,8 @@ use super::{bank_part, check_requesting_customer, obj, user_account};
 use crate::sim::center::Center;
 use crate::sim::config::Quirk;
 use crate::sim::http::{BankPart, Ctx, MoneyOutcome, MoneyPlan, Reply};
-use crate::sim::ledger::{CLAIM_DECISION_DELAY_SECS, Claim, ClaimState, MoneyOp, World};
-use crate::sim::registry::{CheckType, Party, TranKey, TransferState};
+use crate::sim::ledger::{CLAIM_DECISION_DELAY_SECS, Claim, ClaimState, MoneyOp};
+use crate::sim::registry::{CheckType, TranKey, TransferState};
 use crate::spec::banks::bank_code_sub;
 use crate::spec::{Amount, BankRspCode, Consent, RspCode};
 
@@ -27,16 +27,6 @@ fn check_contract_account(center: &Center, ctx: &Ctx) -> Result<(), Reply> {
     }
 }
 
-fn party(w: &World, idx: usize, print: &str) -> Party {
-    let a = &w.accounts[idx];
-    Party {
-        bank_code_std: a.bank_code_std.clone(),
-        account_num_masked: a.masked(),
-        print_content: print.to_string(),
-        account_holder_name: a.holder_name.clone(),
-    }
-}
-
 pub fn plan_withdraw(center: &Center, ctx: &Ctx) -> Result<MoneyPlan, Reply> {
     check_contract_account(center, ctx)?;
     check_requesting_customer(&ctx.params, "")?;
@@ -52,8 +42,8 @@ pub fn plan_withdraw(center: &Center, ctx: &Ctx) -> Result<MoneyPlan, Reply> {
             check_type: CheckType::Withdraw,
             amount: amt,
             state: TransferState::InFlight,
-            wd: party(&w, from, &wd_print),
-            dps: party(&w, w.cntr, &dps_print),
+            wd_print: wd_print.as_str().into(),
+            dps_print: dps_print.as_str().into(),
             from,
             to: w.cntr,
         },
@@ -77,7 +67,7 @@ fn render_withdraw(center: &Center, ctx: &Ctx, plan: &MoneyPlan, outcome: &Money
         "dps_bank_code_sub": bank_code_sub(&cntr.bank_code_std),
         "dps_bank_name": cntr.bank_name(),
         "dps_account_num_masked": cntr.masked(),
-        "dps_print_content": plan.record.dps.print_content,
+        "dps_print_content": &*plan.record.dps_print,
         "dps_account_holder_name": cntr.holder_name,
         "fintech_use_num": ctx.str("fintech_use_num"),
         "account_alias": a.alias,
@@ -85,7 +75,7 @@ fn render_withdraw(center: &Center, ctx: &Ctx, plan: &MoneyPlan, outcome: &Money
         "bank_code_sub": bank_code_sub(&a.bank_code_std),
         "bank_name": a.bank_name(),
         "account_num_masked": a.masked(),
-        "print_content": plan.record.wd.print_content,
+        "print_content": &*plan.record.wd_print,
         "account_holder_name": a.holder_name,
         "tran_amt": plan.record.amount.to_string(),
         "wd_limit_remain_amt": remain.to_string(),
@@ -136,8 +126,8 @@ pub fn plan_deposit(center: &Center, ctx: &Ctx) -> Result<MoneyPlan, Reply> {
             check_type: CheckType::Deposit,
             amount: amt,
             state: TransferState::InFlight,
-            wd: party(&w, w.cntr, &wd_print),
-            dps: party(&w, to, &dps_print),
+            wd_print: wd_print.as_str().into(),
+            dps_print: dps_print.as_str().into(),
             from: w.cntr,
             to,
         },
@@ -169,7 +159,7 @@ fn render_deposit(center: &Center, ctx: &Ctx, plan: &MoneyPlan, outcome: &MoneyO
         "bank_code_std": a.bank_code_std,
         "bank_name": a.bank_name(),
         "account_num_masked": a.masked(),
-        "print_content": plan.record.dps.print_content,
+        "print_content": &*plan.record.dps_print,
         "account_holder_name": a.holder_name,
         "tran_amt": plan.record.amount.to_string(),
     });
@@ -178,7 +168,7 @@ fn render_deposit(center: &Center, ctx: &Ctx, plan: &MoneyPlan, outcome: &MoneyO
         "wd_bank_code_sub": bank_code_sub(&cntr.bank_code_std),
         "wd_bank_name": cntr.bank_name(),
         "wd_account_num_masked": cntr.masked(),
-        "wd_print_content": plan.record.wd.print_content,
+        "wd_print_content": &*plan.record.wd_print,
         "wd_account_holder_name": cntr.holder_name,
         "res_cnt": "1",
         "res_list": [item],
@@ -222,17 +212,19 @@ fn result_item(center: &Center, ctx: &Ctx, check: CheckType, item: &serde_json::
         TransferState::Refused { rsp, bank } => (rsp, bank),
         TransferState::NotProcessed => return not_found(out),
     };
-    let bank_code_tran = if check == CheckType::Withdraw { &rec.wd.bank_code_std } else { &rec.dps.bank_code_std };
+    let w = center.world();
+    let (wd, dps) = (&w.accounts[rec.from], &w.accounts[rec.to]);
+    let bank_code_tran = if check == CheckType::Withdraw { &wd.bank_code_std } else { &dps.bank_code_std };
     out["rsp_code"] = rsp.code().into();
     out["rsp_message"] = rsp.message().into();
     out["bank_code_tran"] = bank_code_tran.as_str().into();
     out["bank_rsp_code"] = bank.map(|b| b.code()).unwrap_or("").into();
     out["bank_rsp_message"] = bank.map(|b| b.message()).unwrap_or("").into();
-    for (prefix, p) in [("wd", &rec.wd), ("dps", &rec.dps)] {
-        out[format!("{prefix}_bank_code_std")] = p.bank_code_std.as_str().into();
-        out[format!("{prefix}_account_num_masked")] = p.account_num_masked.as_str().into();
-        out[format!("{prefix}_print_content")] = p.print_content.as_str().into();
-        out[format!("{prefix}_account_holder_name")] = p.account_holder_name.as_str().into();
+    for (prefix, a, print) in [("wd", wd, &rec.wd_print), ("dps", dps, &rec.dps_print)] {
+        out[format!("{prefix}_bank_code_std")] = a.bank_code_std.as_str().into();
+        out[format!("{prefix}_account_num_masked")] = a.masked().into();
+        out[format!("{prefix}_print_content")] = print.as_ref().into();
+        out[format!("{prefix}_account_holder_name")] = a.holder_name.as_str().into();
     }
     out["tran_amt"] = rec.amount.to_string().into();
     out
@@ -281,6 +273,7 @@ pub fn return_claim(center: &Center, ctx: &Ctx) -> Reply {
         Err(r) => return r,
     };
     let mut w = center.world();
+    let bank_code = w.accounts[rec.to].bank_code_std.clone();
     if !w.claimed.insert(org) {
         return Reply::error_msg(RspCode::DuplicateTransaction, "이미 반환청구된 거래");
     }
@@ -300,7 +293,7 @@ pub fn return_claim(center: &Center, ctx: &Ctx) -> Reply {
         "return_amt": return_amt.to_string(),
         "claim_state": ClaimState::Received.code(),
     })))
-    .with_bank(own_bank_part(ctx, &rec.dps.bank_code_std, BankRspCode::Ok))
+    .with_bank(own_bank_part(ctx, &bank_code, BankRspCode::Ok))
 }
 
 pub fn return_result(center: &Center, ctx: &Ctx) -> Reply {
