@@ -177,6 +177,19 @@ pub fn check_fields(fields: &[Field], map: &serde_json::Map<String, Value>) -> R
     Ok(())
 }
 
+/// Checks an answer against its field list: required fields must be present, but the
+/// center sends blanks for values it does not have (`maturity_date: ""`), so an empty
+/// string passes where a request would be rejected.
+pub fn check_response(fields: &[Field], map: &serde_json::Map<String, Value>) -> Result<(), FieldError> {
+    for f in fields {
+        match map.get(f.name) {
+            Some(Value::String(s)) if s.is_empty() => {}
+            v => f.check(v, "")?,
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,17 +230,13 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.to_string(), "항목 형식 오류: req_list[0].tran_no 'x' is not N..3");
     }
-}
 
-/// Checks an answer against its field list: required fields must be present, but the
-/// center sends blanks for values it does not have (`maturity_date: ""`), so an empty
-/// string passes where a request would be rejected.
-pub fn check_response(fields: &[Field], map: &serde_json::Map<String, Value>) -> Result<(), FieldError> {
-    for f in fields {
-        match map.get(f.name) {
-            Some(Value::String(s)) if s.is_empty() => {}
-            v => f.check(v, "")?,
-        }
+    #[test]
+    fn answers_may_carry_blanks_where_requests_may_not() {
+        let map = json!({"fintech_use_num": "", "tran_dtime": "20260302100000", "tran_amt": "1"});
+        assert!(check_response(FIELDS, map.as_object().unwrap()).is_ok());
+        assert!(check_fields(FIELDS, map.as_object().unwrap()).is_err());
+        let missing = json!({"tran_dtime": "20260302100000", "tran_amt": "1"});
+        assert!(check_response(FIELDS, missing.as_object().unwrap()).is_err());
     }
-    Ok(())
 }
