@@ -169,6 +169,8 @@ pub struct Incoming {
     pub peer: SocketAddr,
     pub abort: Option<ConnAbort>,
     pub body_too_large: bool,
+    /// The bank_tran_id once the pipeline has parsed it, so the journal need not parse again.
+    pub bank_tran_id: std::sync::OnceLock<String>,
 }
 
 impl Incoming {
@@ -193,6 +195,7 @@ impl Incoming {
             peer,
             abort,
             body_too_large,
+            bank_tran_id: std::sync::OnceLock::new(),
         }
     }
 
@@ -226,7 +229,10 @@ pub async fn serve_call(center: Arc<Center>, api: ApiId, req: axum::extract::Req
 /// Journals the outcome and turns it into a response (or a dropped connection).
 pub async fn finish(center: &Center, api: Option<ApiId>, inc: &Incoming, flow: Flow) -> Response<Body> {
     let now = center.now();
-    let bank_tran_id = api.and_then(|a| bank_tran_id_in(a, inc));
+    let bank_tran_id = match inc.bank_tran_id.get() {
+        Some(id) => Some(id.clone()),
+        None => api.and_then(|a| bank_tran_id_in(a, inc)),
+    };
     let mut entry = JournalEntry {
         seq: 0,
         at: now,
@@ -389,6 +395,7 @@ async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
             }
             _ => ctx.str("bank_tran_id"),
         };
+        let _ = inc.bank_tran_id.set(raw.to_string());
         if let Err(e) = BankTranId::parse_for(raw, &center.institution().client_use_code) {
             reject!(Reply::error_msg(RspCode::FormatError, e));
         }
