@@ -204,6 +204,11 @@ impl Session {
 
     async fn user_token(&self, seq: &str) -> Result<String, String> {
         if self.admin.is_none() {
+            if seq != self.data.get("user_seq_no") {
+                return Err(format!(
+                    "user:{seq} needs headless consent (the fixtures capability); this target has one user token"
+                ));
+            }
             let var = self
                 .user_token_env
                 .as_ref()

@@ -10,7 +10,7 @@ use super::expect::{Answer, evaluate, text_of};
 use super::session::Session;
 use crate::golden::{self, GoldenMode, GoldenResult};
 use crate::report::{CheckFailure, Outcome, StepResult};
-use crate::scenario::model::{FaultStep, Step, WithValue};
+use crate::scenario::model::{Step, WithValue};
 use crate::scenario::request::{self, Fresh};
 use crate::scenario::template::{Template, TemplateError};
 use crate::spec::{ApiId, ParamsIn, Scope};
@@ -75,8 +75,8 @@ fn step_name(step: &Step, index: usize) -> String {
         return n.clone();
     }
     match (step.call, &step.request) {
-        (Some(api), _) => format!("{index:02} {api}"),
-        (None, Some(r)) => format!("{index:02} {} {}", r.method, r.path),
+        (Some(api), _) => api.to_string(),
+        (None, Some(r)) => format!("{} {}", r.method, r.path),
         _ => format!("step {index}"),
     }
 }
@@ -92,9 +92,9 @@ fn action(step: &Step) -> String {
         return format!("advance_clock {s}");
     }
     if let Some(f) = &step.fault {
-        return match f {
-            FaultStep::Arm(rule) => format!("fault arm {rule}"),
-            FaultStep::Clear(_) => "fault clear".into(),
+        return match &f.arm {
+            Some(rule) => format!("fault arm {rule}"),
+            None => "fault clear".into(),
         };
     }
     if let Some(ms) = step.sleep_ms {
@@ -156,9 +156,9 @@ pub async fn run(ctx: &StepCtx<'_>, session: &mut Session, step: &Step, index: u
             Err(e) => error_failure("advance_clock", e),
         }
     } else if let Some(f) = &step.fault {
-        let r = match f {
-            FaultStep::Arm(rule) => session.admin_post("/_sim/faults", rule.clone()).await,
-            FaultStep::Clear(_) => session.admin_delete("/_sim/faults").await,
+        let r = match &f.arm {
+            Some(rule) => session.admin_post("/_sim/faults", rule.clone()).await,
+            None => session.admin_delete("/_sim/faults").await,
         };
         r.err().map(|e| error_failure("fault", e)).unwrap_or_default()
     } else if let Some(ms) = step.sleep_ms {
@@ -311,7 +311,7 @@ async fn send(session: &Session, step: &Step, now: &str) -> Result<Sent, String>
         "none" => None,
         "user" | "institution" => Some(session.token(&credential).await?),
         c if c.starts_with("user:") => Some(session.token(c).await?),
-        literal => Some(literal.to_string()),
+        c => Some(c.strip_prefix("token:").unwrap_or(c).to_string()),
     };
     let client = session.client(step.from_ip).await?;
 
@@ -336,6 +336,9 @@ async fn send(session: &Session, step: &Step, now: &str) -> Result<Sent, String>
     let mut req = client.request(method.clone(), &url);
     if let Some(t) = &token {
         req = req.bearer_auth(t);
+    }
+    for (name, value) in &step.headers {
+        req = req.header(name.as_str(), render_with(session, now, value).map_err(|e| e.to_string())?);
     }
     req = match (raw_body, params_in) {
         (Some(body), _) => req.header("content-type", "application/json; charset=UTF-8").body(body),

@@ -43,6 +43,8 @@ const DYNAMIC: &[(&str, &str)] = &[
     ("access_token", r"^\S+$"),
     ("refresh_token", r"^\S+$"),
     ("code", r"^\S+$"),
+    // An authorize redirect's Location carries the one-time code.
+    ("location", r"^\S+$"),
 ];
 
 /// What a comparison found.

@@ -259,6 +259,7 @@ fn check_step(
     if !is_call
         && (step.as_.is_some()
             || !step.with.is_empty()
+            || !step.headers.is_empty()
             || !step.capture.is_empty()
             || step.expect.is_some()
             || step.retry.is_some()
@@ -326,6 +327,17 @@ fn check_step(
     }
     if let Some(r) = &step.request {
         check_template(path, text, &r.path, known, errors);
+    }
+    for t in step.headers.values() {
+        check_template(path, text, t, known, errors);
+    }
+    if let Some(f) = &step.fault
+        && (f.arm.is_some() == f.clear)
+    {
+        errors.push(locate(LoadError::new(
+            path,
+            format!("{label}: fault needs exactly one of arm: RULE or clear: true"),
+        )));
     }
     if let Some(i) = &step.inspect {
         check_template(path, text, &i.fintech_use_num, known, errors);

@@ -110,6 +110,9 @@ pub struct Step {
     /// template naming a token (`${token}`).
     #[serde(rename = "as")]
     pub as_: Option<Template>,
+    /// Extra request headers (templates), e.g. the `Kftc-Bfop-*` headers of `auth_type` 2.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Template>,
     /// Fields to set (a template each) or remove (`null`).
     #[serde(default)]
     pub with: BTreeMap<String, WithValue>,
@@ -144,13 +147,15 @@ pub struct RawRequest {
     pub body: Option<String>,
 }
 
+/// `fault: {arm: RULE}` or `fault: {clear: true}`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "snake_case")]
-pub enum FaultStep {
+#[serde(deny_unknown_fields)]
+pub struct FaultStep {
     /// A fault rule as the simulator's `POST /_sim/faults` takes it.
-    Arm(serde_json::Value),
-    /// Remove every rule (`clear: true`).
-    Clear(bool),
+    pub arm: Option<serde_json::Value>,
+    /// Remove every rule.
+    #[serde(default)]
+    pub clear: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

@@ -77,8 +77,10 @@ fn default_for(api: ApiId, field: &str, data: &TargetData, fresh: &mut Fresh<'_>
 }
 
 /// Optional fields the builder fills anyway: the AML rule needs one of 요청고객 계좌 or
-/// fintech_use_num, and headless consent needs its user.
-const FILLED_OPTIONAL: &[&str] = &["req_client_fintech_use_num", "sim_user_seq_no"];
+/// fintech_use_num, headless consent needs its user, 계좌실명조회 its birth date, and the
+/// callback echoes client_info.
+const FILLED_OPTIONAL: &[&str] =
+    &["req_client_fintech_use_num", "sim_user_seq_no", "account_holder_info", "client_info"];
 
 /// Whether the builder fills field `f` given what the caller overrides.
 fn fills(f: &crate::spec::Field, overrides: &Map<String, Value>) -> bool {

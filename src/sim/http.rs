@@ -380,7 +380,6 @@ async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
 
     // The bank_tran_id: layout, then the per-day registry.
     let mut duplicate = false;
-    let mut key = None;
     if api.carries_bank_tran_id() {
         let raw = match api_id {
             ApiId::TransferDeposit => {
@@ -400,30 +399,22 @@ async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
             reject!(Reply::error_msg(RspCode::FormatError, e));
         }
         let k = TranKey::new(&ctx.today(), raw).expect("validated id and date");
-        key = Some(k);
-        if !api.money_moving && !center.registry.register(k, None) {
-            reject!(Reply::error(RspCode::BankTranIdDuplicate));
+        // A well-formed request uses its id whatever happens next, refusals included.
+        if !center.registry.register(k, None) {
+            if !(api.money_moving && center.has(Quirk::DoubleDebitOnDuplicate)) {
+                reject!(Reply::error(RspCode::BankTranIdDuplicate));
+            }
+            duplicate = true;
         }
-        // Money-moving APIs register with their transfer record, below.
     }
 
     if let Some(plan_fn) = api::money_handler(api_id) {
         let plan = match plan_fn(center, &ctx) {
             Ok(plan) => plan,
-            Err(reply) => {
-                // Refused before reaching the bank: the id is used all the same.
-                if let Some(k) = key {
-                    center.registry.register(k, None);
-                }
-                return Flow::Reply(reply);
-            }
+            Err(reply) => return Flow::Reply(reply),
         };
-        let registered = center.registry.register(plan.key, Some(plan.record.clone()));
-        if !registered {
-            duplicate = true;
-            if !center.has(Quirk::DoubleDebitOnDuplicate) {
-                reject!(Reply::error(RspCode::BankTranIdDuplicate));
-            }
+        if !duplicate {
+            center.registry.attach(&plan.key, plan.record.clone());
         }
         return run_money(center, &ctx, plan, duplicate).await;
     }

@@ -116,6 +116,13 @@ impl Registry {
         }
     }
 
+    /// Attaches the record of the transfer that registered `key`.
+    pub fn attach(&self, key: &TranKey, record: TransferRecord) {
+        if let Some(slot) = self.shard(key).lock().get_mut(key) {
+            *slot = Slot::Transfer(Box::new(record));
+        }
+    }
+
     /// Updates the record of a registered transfer.
     pub fn update(&self, key: &TranKey, f: impl FnOnce(&mut TransferRecord)) {
         if let Some(Slot::Transfer(r)) = self.shard(key).lock().get_mut(key) {

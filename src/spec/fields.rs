@@ -181,10 +181,21 @@ pub fn check_fields(fields: &[Field], map: &serde_json::Map<String, Value>) -> R
 /// center sends blanks for values it does not have (`maturity_date: ""`), so an empty
 /// string passes where a request would be rejected.
 pub fn check_response(fields: &[Field], map: &serde_json::Map<String, Value>) -> Result<(), FieldError> {
+    check_answer(fields, map, "")
+}
+
+fn check_answer(fields: &[Field], map: &serde_json::Map<String, Value>, at: &str) -> Result<(), FieldError> {
     for f in fields {
-        match map.get(f.name) {
-            Some(Value::String(s)) if s.is_empty() => {}
-            v => f.check(v, "")?,
+        let name = if at.is_empty() { f.name.to_string() } else { format!("{at}.{}", f.name) };
+        match (map.get(f.name), f.format) {
+            (Some(Value::String(s)), _) if s.is_empty() => {}
+            (Some(Value::Array(items)), Format::List(inner)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let Value::Object(m) = item else { return Err(FieldError::NotAList { field: name }) };
+                    check_answer(inner, m, &format!("{name}[{i}]"))?;
+                }
+            }
+            (v, _) => f.check(v, at)?,
         }
     }
     Ok(())
@@ -236,6 +247,15 @@ mod tests {
         let map = json!({"fintech_use_num": "", "tran_dtime": "20260302100000", "tran_amt": "1"});
         assert!(check_response(FIELDS, map.as_object().unwrap()).is_ok());
         assert!(check_fields(FIELDS, map.as_object().unwrap()).is_err());
+        let blank_item = json!({"fintech_use_num": "1", "tran_dtime": "20260302100000", "tran_amt": "1", "req_list": [{"tran_no": ""}]});
+        assert!(check_response(FIELDS, blank_item.as_object().unwrap()).is_ok());
+        let bad_item = json!({"fintech_use_num": "1", "tran_dtime": "20260302100000", "tran_amt": "1", "req_list": [{"tran_no": "x"}]});
+        assert!(
+            check_response(FIELDS, bad_item.as_object().unwrap())
+                .unwrap_err()
+                .to_string()
+                .contains("req_list[0].tran_no")
+        );
         let missing = json!({"tran_dtime": "20260302100000", "tran_amt": "1"});
         assert!(check_response(FIELDS, missing.as_object().unwrap()).is_err());
     }
