@@ -146,3 +146,110 @@ impl RunReport {
         self.summary = s;
     }
 }
+
+/// A load run: the same envelope as a conformance run, with per-API latency statistics.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LoadReport {
+    pub tool: String,
+    pub version: String,
+    /// `load`.
+    pub kind: String,
+    /// The profile's name and file.
+    pub profile: String,
+    pub source: String,
+    pub target: TargetInfo,
+    pub started_at: String,
+    /// The measured window (set-up excluded).
+    pub duration_ms: u64,
+    pub model: LoadModelInfo,
+    /// Per API id, in catalogue order.
+    pub apis: Vec<ApiStats>,
+    /// All APIs together.
+    pub overall: ApiStats,
+    /// One entry per second of the measured window.
+    pub timeline: Vec<SecondStats>,
+    pub thresholds: Vec<ThresholdResult>,
+    pub baseline: Option<BaselineComparison>,
+    /// Open model: requests that could not start at their intended time (started late, latency
+    /// still measured from the intended start).
+    pub late_starts: u64,
+    /// Open model: requests never sent because the run ended first.
+    pub dropped: u64,
+    /// Stopped early because a threshold was breached with `abort_on_breach`.
+    pub aborted: bool,
+    pub passed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LoadModelInfo {
+    /// `closed` (users) or `open` (arrival rate).
+    pub kind: String,
+    pub users: Option<u32>,
+    /// Requests per second (open model).
+    pub rate: Option<f64>,
+    /// Human-readable stages, e.g. `10s to 50 users`, `5s at 200/s`.
+    pub stages: Vec<String>,
+}
+
+/// Latency (microseconds) and outcome counts of one API (or all).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ApiStats {
+    pub api: String,
+    pub count: u64,
+    /// Requests whose rsp_code was not what the mix expects (or with no answer).
+    pub errors: u64,
+    /// Requests per second over the measured window.
+    pub rate: f64,
+    pub mean_us: f64,
+    pub p50_us: u64,
+    pub p90_us: u64,
+    pub p95_us: u64,
+    pub p99_us: u64,
+    pub p999_us: u64,
+    pub max_us: u64,
+    /// Count per rsp_code (`none` for no answer).
+    pub rsp_codes: std::collections::BTreeMap<String, u64>,
+    /// (percentile, latency µs) points of the HDR percentile curve, for charts.
+    pub percentiles: Vec<(f64, u64)>,
+    /// The full histogram, HdrHistogram V2 serialised and base64 encoded, for merging and baselines.
+    pub histogram: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SecondStats {
+    /// Seconds since the start of the measured window.
+    pub second: u32,
+    pub requests: u64,
+    pub errors: u64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ThresholdResult {
+    /// As written, e.g. `transfer.withdraw p99 < 50ms`.
+    pub name: String,
+    pub expected: String,
+    pub actual: String,
+    pub passed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BaselineComparison {
+    /// The earlier run's JSON.
+    pub file: String,
+    pub max_regression_pct: f64,
+    pub rows: Vec<BaselineRow>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BaselineRow {
+    pub api: String,
+    /// `p95`, `p99` or `throughput`.
+    pub metric: String,
+    pub baseline: f64,
+    pub current: f64,
+    /// Positive = worse (slower, or less throughput).
+    pub regression_pct: f64,
+    pub passed: bool,
+}
