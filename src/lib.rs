@@ -8,6 +8,7 @@ pub mod commands;
 pub mod conform;
 pub mod exit;
 pub mod golden;
+pub mod load;
 pub mod report;
 pub mod scenario;
 pub mod sim;

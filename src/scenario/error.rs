@@ -106,9 +106,13 @@ pub fn from_yaml(file: &Path, text: &str, e: &serde_yaml::Error) -> LoadError {
     let err = LoadError::new(file, message);
     match e.location() {
         Some(l) => {
-            let line = text.lines().nth(l.line().saturating_sub(1)).unwrap_or("");
-            match quoted.filter(|q| line.contains(q.as_str())) {
-                Some(q) => err.find(text, &q, l.line()),
+            // Buffered values (internally tagged enums) lose their position: look for the
+            // quoted value from the reported line on, then anywhere.
+            match quoted.filter(|q| text.contains(q.as_str())) {
+                Some(q) if text.lines().skip(l.line().saturating_sub(1)).any(|x| x.contains(q.as_str())) => {
+                    err.find(text, &q, l.line())
+                }
+                Some(q) => err.find(text, &q, 1),
                 None => err.at(text, l.line(), l.column()),
             }
         }

@@ -1,0 +1,197 @@
+//! Thresholds and baselines: pure functions of the load run's statistics.
+
+use crate::load::profile::{ModelKind, Threshold};
+use crate::report::model::{ApiStats, BaselineComparison, BaselineRow, LoadReport, ThresholdResult};
+
+fn ms(us: u64) -> String {
+    format!("{:.2}ms", us as f64 / 1000.0)
+}
+
+/// Evaluates every threshold against the statistics (per API or overall).
+pub fn thresholds(
+    list: &[Threshold],
+    apis: &[ApiStats],
+    overall: &ApiStats,
+    model: &ModelKind,
+    window_s: f64,
+) -> Vec<ThresholdResult> {
+    list.iter().map(|t| evaluate(t, apis, overall, model, window_s)).collect()
+}
+
+fn evaluate(t: &Threshold, apis: &[ApiStats], overall: &ApiStats, model: &ModelKind, window_s: f64) -> ThresholdResult {
+    let scope = t.api.map(|a| a.to_string()).unwrap_or_else(|| "overall".into());
+    let empty = ApiStats { api: scope.clone(), ..ApiStats::default() };
+    let s = match t.api {
+        Some(api) => apis.iter().find(|a| a.api == api.as_str()).unwrap_or(&empty),
+        None => overall,
+    };
+    let latency = [
+        ("p50", t.p50, s.p50_us),
+        ("p90", t.p90, s.p90_us),
+        ("p95", t.p95, s.p95_us),
+        ("p99", t.p99, s.p99_us),
+        ("p99.9", t.p999, s.p999_us),
+        ("max", t.max, s.max_us),
+    ];
+    for (name, limit, actual) in latency {
+        if let Some(limit) = limit {
+            let limit_us = limit.0.as_micros() as u64;
+            return ThresholdResult {
+                name: format!("{scope} {name} < {}", ms(limit_us)),
+                expected: format!("< {}", ms(limit_us)),
+                actual: if s.count == 0 { "no requests".into() } else { ms(actual) },
+                passed: s.count > 0 && actual < limit_us,
+            };
+        }
+    }
+    let share = |n: u64| if s.count == 0 { 0.0 } else { n as f64 * 100.0 / s.count as f64 };
+    if let Some(max) = t.error_rate {
+        let rate = share(s.errors);
+        return ThresholdResult {
+            name: format!("{scope} error rate ≤ {}%", max.0),
+            expected: format!("≤ {}%", max.0),
+            actual: format!("{rate:.3}% ({} of {})", s.errors, s.count),
+            passed: s.count > 0 && rate <= max.0,
+        };
+    }
+    if let Some(code) = &t.rsp_code {
+        let n = s.rsp_codes.get(code).copied().unwrap_or(0);
+        let got = share(n);
+        let (op, limit, ok) = match (t.share_at_least, t.share_at_most) {
+            (Some(min), _) => ("≥", min.0, got >= min.0),
+            (_, Some(max)) => ("≤", max.0, got <= max.0),
+            _ => ("?", 0.0, false),
+        };
+        return ThresholdResult {
+            name: format!("{scope} share of {code} {op} {limit}%"),
+            expected: format!("{op} {limit}%"),
+            actual: format!("{got:.3}% ({n} of {})", s.count),
+            passed: s.count > 0 && ok,
+        };
+    }
+    if let Some(min) = t.achieved_rate_at_least {
+        let target = match model {
+            ModelKind::Open { stages, .. } => {
+                let total: f64 = stages.iter().map(|(d, r)| d.as_secs_f64() * r).sum();
+                let secs: f64 = stages.iter().map(|(d, _)| d.as_secs_f64()).sum();
+                total / secs.max(f64::MIN_POSITIVE)
+            }
+            ModelKind::Closed { .. } => 0.0,
+        };
+        let achieved = if window_s > 0.0 { s.count as f64 / window_s } else { 0.0 };
+        let pct = if target > 0.0 { achieved * 100.0 / target } else { 0.0 };
+        return ThresholdResult {
+            name: format!("{scope} achieved rate ≥ {}% of target", min.0),
+            expected: format!("≥ {:.1}/s ({}% of {target:.1}/s)", target * min.0 / 100.0, min.0),
+            actual: format!("{achieved:.1}/s ({pct:.1}%)"),
+            passed: target > 0.0 && pct >= min.0,
+        };
+    }
+    ThresholdResult { name: scope, expected: "a metric".into(), actual: "none".into(), passed: false }
+}
+
+/// Compares p95, p99 and throughput per API with an earlier run; a regression beyond
+/// `max_regression_pct` fails.
+pub fn compare(current: &LoadReport, baseline: &LoadReport, file: &str, max_regression_pct: f64) -> BaselineComparison {
+    let mut rows = Vec::new();
+    for cur in current.apis.iter().chain(std::iter::once(&current.overall)) {
+        let base = if cur.api == current.overall.api {
+            Some(&baseline.overall)
+        } else {
+            baseline.apis.iter().find(|b| b.api == cur.api)
+        };
+        let Some(base) = base.filter(|b| b.count > 0) else { continue };
+        for (metric, b, c, higher_is_worse) in [
+            ("p95", base.p95_us as f64, cur.p95_us as f64, true),
+            ("p99", base.p99_us as f64, cur.p99_us as f64, true),
+            ("throughput", base.rate, cur.rate, false),
+        ] {
+            let regression = if b <= 0.0 {
+                0.0
+            } else if higher_is_worse {
+                (c - b) * 100.0 / b
+            } else {
+                (b - c) * 100.0 / b
+            };
+            rows.push(BaselineRow {
+                api: cur.api.clone(),
+                metric: metric.into(),
+                baseline: b,
+                current: c,
+                regression_pct: regression,
+                passed: regression <= max_regression_pct,
+            });
+        }
+    }
+    BaselineComparison { file: file.to_string(), max_regression_pct, rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::profile::{Percent, Span};
+    use std::time::Duration;
+
+    fn stats(api: &str, p99_us: u64, count: u64, errors: u64) -> ApiStats {
+        ApiStats {
+            api: api.into(),
+            count,
+            errors,
+            p95_us: p99_us / 2,
+            p99_us,
+            rate: count as f64 / 10.0,
+            ..ApiStats::default()
+        }
+    }
+
+    #[test]
+    fn latency_error_and_share_thresholds() {
+        let apis = vec![stats("account.balance", 30_000, 1000, 5)];
+        let mut overall = stats("overall", 30_000, 1000, 5);
+        overall.rsp_codes.insert("A0000".into(), 995);
+        let closed = ModelKind::Closed { stages: vec![], increase_rate: None };
+        let t = |th: Threshold| evaluate(&th, &apis, &overall, &closed, 10.0);
+        let pass = t(Threshold {
+            api: Some(crate::spec::ApiId::AccountBalance),
+            p99: Some(Span(Duration::from_millis(50))),
+            ..Default::default()
+        });
+        assert!(pass.passed, "{pass:?}");
+        let fail = t(Threshold { p99: Some(Span(Duration::from_millis(20))), ..Default::default() });
+        assert!(!fail.passed);
+        assert_eq!(fail.actual, "30.00ms");
+        assert!(t(Threshold { error_rate: Some(Percent(1.0)), ..Default::default() }).passed);
+        assert!(!t(Threshold { error_rate: Some(Percent(0.1)), ..Default::default() }).passed);
+        let share =
+            t(Threshold { rsp_code: Some("A0000".into()), share_at_least: Some(Percent(99.0)), ..Default::default() });
+        assert!(share.passed, "{share:?}");
+        let missing = t(Threshold {
+            api: Some(crate::spec::ApiId::UserMe),
+            p99: Some(Span(Duration::from_millis(50))),
+            ..Default::default()
+        });
+        assert!(!missing.passed, "no requests is not a pass");
+    }
+
+    #[test]
+    fn achieved_rate_is_measured_against_the_open_models_target() {
+        let open = ModelKind::Open { stages: vec![(Duration::from_secs(10), 100.0)], max_in_flight: 8 };
+        let overall = stats("overall", 1, 950, 0);
+        let r = evaluate(
+            &Threshold { achieved_rate_at_least: Some(Percent(90.0)), ..Default::default() },
+            &[],
+            &overall,
+            &open,
+            10.0,
+        );
+        assert!(r.passed, "{r:?}");
+        let r = evaluate(
+            &Threshold { achieved_rate_at_least: Some(Percent(99.0)), ..Default::default() },
+            &[],
+            &overall,
+            &open,
+            10.0,
+        );
+        assert!(!r.passed);
+    }
+}
