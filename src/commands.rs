@@ -136,3 +136,121 @@ pub fn schema(what: &str) -> anyhow::Result<String> {
     };
     Ok(serde_json::to_string_pretty(&schema)?)
 }
+
+/// Options of `obharness load`.
+#[derive(Debug, Clone)]
+pub struct LoadCommand {
+    pub profile: PathBuf,
+    pub target: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    /// Percent, e.g. 10 for `--max-regression 10%`.
+    pub max_regression: f64,
+}
+
+/// Live progress on the terminal (hidden when stdout is not one).
+struct Bar(indicatif::ProgressBar);
+
+impl crate::load::Progress for Bar {
+    fn tick(&self, elapsed: std::time::Duration, requests: u64, errors: u64, p99_us: u64) {
+        let rate = requests as f64 / elapsed.as_secs_f64().max(0.001);
+        self.0.set_message(format!(
+            "{:>5.1}s  {requests} requests  {rate:.0} req/s  p99 {:.2} ms  {errors} errors",
+            elapsed.as_secs_f64(),
+            p99_us as f64 / 1000.0
+        ));
+        self.0.tick();
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// Parses `10%` or `10` as a percentage.
+pub fn parse_percent(s: &str) -> Result<f64, String> {
+    s.trim()
+        .trim_end_matches('%')
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .ok_or_else(|| format!("'{s}' is not a percentage such as 10%"))
+}
+
+/// `obharness load`: returns the exit code.
+pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
+    let plan = match crate::load::profile::load(&cmd.profile) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let target_file = cmd
+        .target
+        .clone()
+        .or_else(|| plan.profile.target.as_ref().map(|t| cmd.profile.parent().unwrap_or(Path::new(".")).join(t)));
+    let target = match &target_file {
+        Some(path) => match Target::load(path, Vec::new()) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{e}");
+                return Ok(exit::USAGE);
+            }
+        },
+        None => Target::embedded(Vec::new()),
+    };
+    let baseline = match &cmd.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            match serde_json::from_str::<report::model::LoadReport>(&text) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    eprintln!("error: {}:{}:{}: not a load run's JSON: {e}", path.display(), e.line(), e.column());
+                    return Ok(exit::USAGE);
+                }
+            }
+        }
+        None => None,
+    };
+    println!(
+        "obharness load: {} against {} ({} model, {:.1}s)",
+        plan.profile.name,
+        target.profile.name,
+        if matches!(plan.kind, crate::load::profile::ModelKind::Open { .. }) { "open" } else { "closed" },
+        plan.duration.as_secs_f64()
+    );
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    let result = runtime.block_on(crate::load::run(&plan, &target, Arc::new(Bar(bar))));
+    let mut report = match result {
+        Ok(r) => r,
+        Err(crate::load::LoadRunError::Refused(why)) => {
+            eprintln!("error: {why}");
+            return Ok(exit::USAGE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let (Some(b), Some(path)) = (&baseline, &cmd.baseline) {
+        let cmp = crate::load::verdict::compare(&report, b, &path.display().to_string(), cmd.max_regression);
+        report.passed &= cmp.rows.iter().all(|r| r.passed);
+        report.baseline = Some(cmp);
+    }
+    if let Some(path) = &cmd.json {
+        write_file(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
+            writeln!(w)
+        })?;
+    }
+    if let Some(path) = &cmd.junit {
+        write_file(path, |w| report::junit::write_load(&report, w))?;
+    }
+    report::load_terminal::write(&report, &mut std::io::stdout())?;
+    Ok(if report.passed { exit::SUCCESS } else { exit::FAILURES })
+}

@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run conformance scenarios against the embedded simulator or a target.
     Run(RunArgs),
+    /// Run a load profile (goose) against the embedded simulator or a target.
+    Load(LoadArgs),
     /// Run the Open Banking center simulator until Ctrl-C.
     Sim(SimArgs),
     /// Print the JSON Schema of a file format, for editors.
@@ -72,6 +74,27 @@ struct RunArgs {
     /// Where golden snapshots live.
     #[arg(long, default_value = "golden", value_name = "DIR")]
     golden_dir: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct LoadArgs {
+    /// The load profile (scenarios/load/NAME.yaml).
+    profile: PathBuf,
+    /// Target profile; default: the profile's `target`, else the embedded simulator.
+    #[arg(long, value_name = "FILE")]
+    target: Option<PathBuf>,
+    /// Write the run model (with HDR histograms) as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write a JUnit XML report (one testcase per threshold).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Compare p95, p99 and throughput per API with an earlier run's JSON.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Largest regression allowed against the baseline.
+    #[arg(long, default_value = "10%", value_parser = commands::parse_percent, value_name = "PERCENT")]
+    max_regression: f64,
 }
 
 #[derive(clap::Args)]
@@ -125,6 +148,14 @@ fn main() -> ExitCode {
             expected_failures: args.expected_failures,
             bless: args.bless,
             golden_dir: args.golden_dir,
+        }),
+        Command::Load(args) => commands::load(commands::LoadCommand {
+            profile: args.profile,
+            target: args.target,
+            json: args.json,
+            junit: args.junit,
+            baseline: args.baseline,
+            max_regression: args.max_regression,
         }),
         Command::Sim(args) => run_sim(args).map(|()| exit::SUCCESS),
         Command::Schema { what } => commands::schema(&what).map(|s| {

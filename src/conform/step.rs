@@ -29,6 +29,7 @@ pub struct StepCtx<'a> {
 /// Fields never written to reports.
 const SECRETS: &[&str] = &["client_secret", "access_token", "refresh_token", "wd_pass_phrase", "code", "Authorization"];
 
+/// Masks secrets in a request or answer before it goes into a report.
 pub fn redact(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
@@ -45,29 +46,23 @@ pub fn redact(v: &Value) -> Value {
     }
 }
 
-/// Renders a template with the session's variables and built-ins.
-fn render_with(session: &Session, tran_dtime: &str, t: &Template) -> Result<String, TemplateError> {
-    t.render(&|name| match name {
+/// The value of a variable: built-ins, then the session's variables, then the target's data.
+fn lookup(session: &Session, tran_dtime: &str, name: &str) -> Option<String> {
+    match name {
         "tran_dtime" => Some(tran_dtime.to_string()),
         "today" => Some(tran_dtime.get(..8).unwrap_or("").to_string()),
         "new_bank_tran_id" => Some(session.new_bank_tran_id()),
         _ => session.vars.get(name).cloned().or_else(|| session.data.values.get(name).cloned()),
-    })
+    }
+}
+
+/// Renders a template with the session's variables and built-ins.
+fn render_with(session: &Session, tran_dtime: &str, t: &Template) -> Result<String, TemplateError> {
+    t.render(&|name| lookup(session, tran_dtime, name))
 }
 
 fn render_structure(session: &Session, now: &str, v: &Value) -> Result<Value, TemplateError> {
-    Ok(match v {
-        Value::String(s) => Value::String(render_with(session, now, &Template::parse(s)?)?),
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|i| render_structure(session, now, i)).collect::<Result<_, _>>()?)
-        }
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, i)| Ok((k.clone(), render_structure(session, now, i)?)))
-                .collect::<Result<_, TemplateError>>()?,
-        ),
-        other => other.clone(),
-    })
+    crate::scenario::template::render_value(v, &|name| lookup(session, now, name))
 }
 
 fn step_name(step: &Step, index: usize) -> String {

@@ -1,5 +1,212 @@
 //! Load runs: profiles, the goose engine with HDR recording, thresholds and baselines.
 
+pub mod engine;
 pub mod profile;
 pub mod recorder;
 pub mod verdict;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use goose::prelude::*;
+
+use crate::conform::session::Session;
+use crate::report::model::{LoadModelInfo, LoadReport, TargetInfo};
+use crate::target::Target;
+use profile::{LoadPlan, ModelKind};
+
+/// goose runs one attack per process at a time (a global killswitch).
+static ATTACK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Why a load run could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadRunError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("the target: {0}")]
+    Target(String),
+    #[error("goose: {0}")]
+    Engine(String),
+}
+
+/// How a run reports progress.
+pub trait Progress: Send + Sync {
+    /// Called about once a second with (elapsed, requests, errors, p99 µs of the last second).
+    fn tick(&self, elapsed: Duration, requests: u64, errors: u64, p99_us: u64);
+    fn finish(&self);
+}
+
+/// No progress output (tests).
+pub struct Silent;
+
+impl Progress for Silent {
+    fn tick(&self, _: Duration, _: u64, _: u64, _: u64) {}
+    fn finish(&self) {}
+}
+
+fn model_info(plan: &LoadPlan) -> LoadModelInfo {
+    match &plan.kind {
+        ModelKind::Closed { stages, increase_rate } => LoadModelInfo {
+            kind: "closed".into(),
+            users: Some(plan.kind.max_users()),
+            rate: None,
+            stages: stages
+                .iter()
+                .map(|(d, u)| match increase_rate {
+                    Some(r) if stages.len() == 1 => format!("{u} users for {:.1}s, started at {r}/s", d.as_secs_f64()),
+                    _ => format!("{:.1}s to {u} users", d.as_secs_f64()),
+                })
+                .collect(),
+        },
+        ModelKind::Open { stages, max_in_flight } => LoadModelInfo {
+            kind: "open".into(),
+            users: Some(*max_in_flight),
+            rate: stages.first().map(|(_, r)| *r),
+            stages: stages.iter().map(|(d, r)| format!("{:.1}s at {r}/s", d.as_secs_f64())).collect(),
+        },
+    }
+}
+
+/// Runs a profile against a target; the report carries thresholds' verdicts.
+pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) -> Result<LoadReport, LoadRunError> {
+    let moves_money = plan.profile.mix.iter().any(|m| m.call.api().money_moving);
+    if moves_money && !target.is_embedded() && !target.profile.allow_transfers {
+        return Err(LoadRunError::Refused(format!(
+            "the mix moves money and target '{}' does not set allow_transfers: true",
+            target.profile.name
+        )));
+    }
+    let _one_at_a_time = ATTACK.lock().await;
+    let mut session = Session::open(target).await.map_err(LoadRunError::Target)?;
+    let used = std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let ctx = crate::conform::step::StepCtx {
+        target,
+        scenario_id: &plan.profile.name,
+        golden_root: std::path::Path::new("golden"),
+        golden_mode: crate::golden::GoldenMode::Off,
+        used_snapshots: &used,
+    };
+    for (i, step) in plan.profile.setup.iter().enumerate() {
+        for r in crate::conform::step::run(&ctx, &mut session, step, i + 1).await {
+            if let Some(f) = r.failures.first() {
+                return Err(LoadRunError::Target(format!(
+                    "setup step {} ({}): {}: expected {}, got {}",
+                    r.index, r.action, f.expectation, f.expected, f.actual
+                )));
+            }
+        }
+    }
+    let shared = Arc::new(engine::prepare(plan, &session).await.map_err(LoadRunError::Target)?);
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+
+    let mut attack = GooseAttack::initialize_with_config(engine::configuration(plan, &session.base_url))
+        .map_err(|e| LoadRunError::Engine(e.to_string()))?
+        .register_scenario(engine::scenario(shared.clone()).map_err(|e| LoadRunError::Engine(e.to_string()))?);
+    if let Some(tp) = engine::test_plan(plan) {
+        attack = *attack
+            .set_default(GooseDefault::TestPlan, tp.as_str())
+            .map_err(|e| LoadRunError::Engine(e.to_string()))?;
+    }
+
+    // Progress and abort_on_breach, once a second, off the hot path.
+    let monitor = {
+        let shared = shared.clone();
+        let progress = progress.clone();
+        let thresholds = plan.profile.thresholds.clone();
+        let abort = plan.profile.abort_on_breach;
+        let kind = plan.kind.clone();
+        let names: Vec<String> = shared.entries.iter().map(|e| e.api.to_string()).collect();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let Some(start) = shared.started() else { continue };
+                let elapsed = start.elapsed();
+                let (requests, errors, p99, breach) = {
+                    let agg = shared.agg.lock();
+                    let (n, e) = agg.total();
+                    let last = agg.seconds.len().saturating_sub(2);
+                    let p99 = agg.seconds.get(last).map(|s| s.latency.quantile(0.99)).unwrap_or(0);
+                    let breach = if abort && n > 0 {
+                        let window = elapsed.as_secs_f64();
+                        let apis: Vec<_> =
+                            agg.apis.iter().zip(&names).map(|(t, n)| recorder::stats(n, t, elapsed)).collect();
+                        let overall = recorder::stats("overall", &agg.overall(), elapsed);
+                        verdict::thresholds(&thresholds, &apis, &overall, &kind, window)
+                            .into_iter()
+                            // Rates are judged at the end only: mid-run they are not yet meaningful.
+                            .find(|t| !t.passed && !t.name.contains("achieved rate"))
+                            .map(|t| format!("threshold breached: {} (actual {})", t.name, t.actual))
+                    } else {
+                        None
+                    };
+                    (n, e, p99, breach)
+                };
+                progress.tick(elapsed, requests, errors, p99);
+                if let Some(reason) = breach {
+                    shared.stop(&reason);
+                }
+                if shared.stopped.load(Ordering::Relaxed) {
+                    break;
+                }
+            }
+        })
+    };
+    let executed = attack.execute().await;
+    let end = Instant::now();
+    monitor.abort();
+    progress.finish();
+    executed.map_err(|e| LoadRunError::Engine(e.to_string()))?;
+
+    let start = shared.started().unwrap_or(end);
+    let window = end.saturating_duration_since(start).min(plan.duration + Duration::from_secs(1));
+    let agg = shared.agg.lock();
+    // Several mix entries may call one API: the report has one row per API, in mix order.
+    let mut by_api: Vec<(crate::spec::ApiId, recorder::ApiTally)> = Vec::new();
+    for (tally, e) in agg.apis.iter().zip(&shared.entries) {
+        match by_api.iter_mut().find(|(api, _)| *api == e.api) {
+            Some((_, merged)) => merged.add(tally),
+            None => by_api.push((e.api, tally.clone())),
+        }
+    }
+    let by_api: Vec<_> = by_api.iter().map(|(api, t)| recorder::stats(api.as_str(), t, window)).collect();
+    let overall = recorder::stats("overall", &agg.overall(), window);
+    let timeline = recorder::timeline(&agg.seconds);
+    drop(agg);
+    let thresholds = verdict::thresholds(&plan.profile.thresholds, &by_api, &overall, &plan.kind, window.as_secs_f64());
+    let (late_starts, dropped) = match &shared.schedule {
+        Some(s) => {
+            let due_by_end = (0..).take_while(|k| s.offset(*k).is_some_and(|o| o < window)).count() as u64;
+            (shared.late.load(Ordering::Relaxed), due_by_end.saturating_sub(overall.count))
+        }
+        None => (0, 0),
+    };
+    let aborted = shared.stop_reason.lock().as_deref().is_some_and(|r| r.starts_with("threshold breached"));
+    let passed = thresholds.iter().all(|t| t.passed) && !aborted;
+    Ok(LoadReport {
+        tool: "obharness".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        kind: "load".into(),
+        profile: plan.profile.name.clone(),
+        source: plan.path.display().to_string(),
+        target: TargetInfo {
+            name: target.profile.name.clone(),
+            base_url: target.base_url_label(),
+            quirks: target.quirks.iter().map(|q| q.name().to_string()).collect(),
+            capabilities: target.capabilities().iter().map(|c| c.name().to_string()).collect(),
+        },
+        started_at,
+        duration_ms: window.as_millis() as u64,
+        model: model_info(plan),
+        apis: by_api,
+        overall,
+        timeline,
+        thresholds,
+        baseline: None,
+        late_starts,
+        dropped,
+        aborted,
+        passed,
+    })
+}

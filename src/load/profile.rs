@@ -23,6 +23,10 @@ pub struct Profile {
     pub model: Model,
     /// Stop after this many requests in all, even before `duration`.
     pub max_requests: Option<u64>,
+    /// Steps run once before the measured window (conformance step syntax: faults, clock,
+    /// calls whose captures the mix can use).
+    #[serde(default)]
+    pub setup: Vec<Step>,
     pub mix: Vec<MixEntry>,
     /// Pause between a user's requests (closed model): `0ms`, or `{min, max}`.
     #[serde(default)]
@@ -266,6 +270,15 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, LoadError> {
     }
     if profile.mix.iter().all(|m| m.weight == 0) {
         return Err(err("mix: every weight is 0".into(), "weight"));
+    }
+    for (i, step) in profile.setup.iter().enumerate() {
+        let kinds = crate::scenario::load::kinds(step);
+        if kinds.len() != 1 || kinds[0] == "include" || kinds[0] == "parallel" {
+            return Err(err(
+                format!("setup step {}: give one of call, request, advance_clock, fault, sleep_ms, inspect", i + 1),
+                "setup:",
+            ));
+        }
     }
     for m in &profile.mix {
         let fields: Vec<&str> = m.call.api().request.iter().map(|f| f.name).collect();

@@ -83,7 +83,8 @@ impl Default for ApiTally {
 }
 
 impl ApiTally {
-    fn add(&mut self, other: &ApiTally) {
+    /// Adds another tally's counts into this one.
+    pub fn add(&mut self, other: &ApiTally) {
         let _ = self.hist.add(&other.hist);
         self.errors += other.errors;
         for (k, v) in &other.codes {
@@ -133,6 +134,7 @@ impl Aggregate {
 }
 
 /// A user's own tallies, flushed into the aggregate once a second.
+#[derive(Clone)]
 pub struct UserRecorder {
     apis: Vec<ApiTally>,
     second: Option<u32>,

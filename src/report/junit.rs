@@ -200,6 +200,56 @@ pub(crate) fn escape(s: &str, in_attribute: bool) -> String {
     out
 }
 
+/// JUnit XML of a load run: one testcase per threshold (and per baseline comparison), so a
+/// CI gate shows which limit was breached.
+pub fn write_load(report: &crate::report::model::LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut cases = String::new();
+    let mut failures = 0;
+    let mut count = 0;
+    let baseline_rows = report.baseline.iter().flat_map(|b| b.rows.iter());
+    let rows =
+        report.thresholds.iter().map(|t| (t.name.clone(), t.expected.clone(), t.actual.clone(), t.passed)).chain(
+            baseline_rows.map(|r| {
+                (
+                    format!("{} {} vs baseline", r.api, r.metric),
+                    format!("regression ≤ {}%", report.baseline.as_ref().map(|b| b.max_regression_pct).unwrap_or(0.0)),
+                    format!("{:+.1}% ({:.2} → {:.2})", r.regression_pct, r.baseline, r.current),
+                    r.passed,
+                )
+            }),
+        );
+    for (name, expected, actual, passed) in rows {
+        count += 1;
+        cases.push_str(&format!(
+            "        <testcase name=\"{}\" classname=\"{}\" time=\"0.000\">\n",
+            attr(&name),
+            attr(&report.source)
+        ));
+        if !passed {
+            failures += 1;
+            let msg = format!("expected {expected}, got {actual}");
+            cases.push_str(&format!(
+                "            <failure message=\"{}\" type=\"threshold\">{}</failure>\n",
+                attr(&msg),
+                text(&msg)
+            ));
+        }
+        cases.push_str("        </testcase>\n");
+    }
+    if report.aborted {
+        count += 1;
+        failures += 1;
+        cases.push_str("        <testcase name=\"run completed\" classname=\"load\" time=\"0.000\">\n            <failure message=\"aborted: a threshold was breached (abort_on_breach)\" type=\"aborted\"/>\n        </testcase>\n");
+    }
+    let time = seconds(report.duration_ms);
+    write!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"obharness\" tests=\"{count}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time}\">\n    <testsuite name=\"load: {} on {}\" tests=\"{count}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time}\">\n{cases}    </testsuite>\n</testsuites>\n",
+        attr(&report.profile),
+        attr(&report.target.name)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -192,6 +192,22 @@ pub fn eval_int(expr: &str) -> Result<i128, TemplateError> {
     Ok(value)
 }
 
+/// Renders every string of a JSON structure as a template (`req_list` items and the like).
+pub fn render_value(
+    v: &serde_json::Value,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<serde_json::Value, TemplateError> {
+    use serde_json::Value;
+    Ok(match v {
+        Value::String(s) => Value::String(Template::parse(s)?.render(lookup)?),
+        Value::Array(items) => Value::Array(items.iter().map(|i| render_value(i, lookup)).collect::<Result<_, _>>()?),
+        Value::Object(m) => Value::Object(
+            m.iter().map(|(k, i)| Ok((k.clone(), render_value(i, lookup)?))).collect::<Result<_, TemplateError>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,460 @@
+//! The goose engine: transactions built at run time from the profile's mix, every answer's
+//! rsp_code checked (failures marked with `set_failure`), every latency recorded in the
+//! user's own HDR histograms, and an open model on top of goose's closed one: each request
+//! takes the next slot of a shared schedule and its latency is measured from the slot's
+//! intended start (coordinated-omission correct, as wrk2 does).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use goose::config::GooseConfiguration;
+use goose::goose::GooseResponse;
+use goose::prelude::*;
+use parking_lot::Mutex;
+use rand::Rng;
+use serde_json::{Map, Value};
+
+use super::profile::{LoadPlan, ModelKind, ThinkTime};
+use super::recorder::{Aggregate, UserRecorder};
+use crate::conform::session::Session;
+use crate::scenario::model::WithValue;
+use crate::scenario::request::{self, Fresh};
+use crate::scenario::template::Template;
+use crate::spec::{ApiId, ParamsIn, Scope};
+
+/// One call of the mix, prepared once: everything but the fresh bank_tran_id.
+pub struct Entry {
+    pub api: ApiId,
+    method: GooseMethod,
+    path: String,
+    params_in: ParamsIn,
+    base: Map<String, Value>,
+    /// Where the fresh bank_tran_id goes: top level, or in `req_list[0]` (deposit).
+    id_in_list: bool,
+    carries_id: bool,
+    auth: Option<String>,
+    headers: Vec<(String, String)>,
+    expected: Vec<String>,
+    weight: u32,
+}
+
+/// The open model's schedule: slot k's intended start.
+pub struct Schedule {
+    /// (start offset, rate, slots before this stage, slots in this stage)
+    stages: Vec<(Duration, f64, u64, u64)>,
+    pub total: u64,
+    next: AtomicU64,
+}
+
+impl Schedule {
+    pub fn new(stages: &[(Duration, f64)]) -> Schedule {
+        let mut out = Vec::new();
+        let (mut at, mut before) = (Duration::ZERO, 0u64);
+        for (d, rate) in stages {
+            let n = (d.as_secs_f64() * rate).floor() as u64;
+            out.push((at, *rate, before, n));
+            at += *d;
+            before += n;
+        }
+        Schedule { stages: out, total: before, next: AtomicU64::new(0) }
+    }
+
+    /// The offset from the start at which slot `k` is due, or `None` past the last slot.
+    pub fn offset(&self, k: u64) -> Option<Duration> {
+        let (at, rate, before, _) = self.stages.iter().find(|(_, _, b, n)| k < b + n)?;
+        Some(*at + Duration::from_secs_f64((k - before) as f64 / rate))
+    }
+
+    fn take(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Slots handed out (some may be past the end).
+    pub fn taken(&self) -> u64 {
+        self.next.load(Ordering::Relaxed).min(self.total)
+    }
+}
+
+/// State shared by every user of one attack.
+pub struct Shared {
+    pub entries: Vec<Entry>,
+    pub agg: Mutex<Aggregate>,
+    start: std::sync::OnceLock<Instant>,
+    window: Duration,
+    pub schedule: Option<Schedule>,
+    max_requests: Option<u64>,
+    issued: AtomicU64,
+    pub late: AtomicU64,
+    pub stopped: AtomicBool,
+    pub stop_reason: Mutex<Option<String>>,
+    think: Option<ThinkTime>,
+    client_use_code: String,
+    id_prefix: String,
+    id_counter: AtomicU64,
+}
+
+/// A request later than this after its intended start counts as a late start.
+const LATE: Duration = Duration::from_millis(1);
+
+impl Shared {
+    pub fn start(&self) -> Instant {
+        *self.start.get_or_init(Instant::now)
+    }
+
+    pub fn started(&self) -> Option<Instant> {
+        self.start.get().copied()
+    }
+
+    /// Ends the attack (bounds reached, or a threshold breached under abort_on_breach).
+    pub fn stop(&self, reason: &str) {
+        if !self.stopped.swap(true, Ordering::AcqRel) {
+            *self.stop_reason.lock() = Some(reason.to_string());
+            goose::trigger_killswitch(reason);
+        }
+    }
+
+    fn fresh_id(&self) -> String {
+        // 2 random characters + 7 base-36 digits: unique for 78 billion requests a run.
+        let mut n = self.id_counter.fetch_add(1, Ordering::Relaxed);
+        let mut digits = [b'0'; 7];
+        for d in digits.iter_mut().rev() {
+            *d = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n % 36) as usize];
+            n /= 36;
+        }
+        format!("{}U{}{}", self.client_use_code, self.id_prefix, std::str::from_utf8(&digits).unwrap_or("0000000"))
+    }
+}
+
+fn method_of(m: &str) -> GooseMethod {
+    match m {
+        "POST" => GooseMethod::Post,
+        "PUT" => GooseMethod::Put,
+        "DELETE" => GooseMethod::Delete,
+        _ => GooseMethod::Get,
+    }
+}
+
+fn default_credential(api: ApiId) -> &'static str {
+    let scopes = api.api().scopes;
+    if scopes.is_empty() {
+        "none"
+    } else if scopes.contains(&Scope::Oob) {
+        "institution"
+    } else {
+        "user"
+    }
+}
+
+/// Prepares the mix against an open session: tokens obtained and requests built once,
+/// outside the measured window.
+pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, String> {
+    let now = session.tran_dtime().await;
+    let lookup = |n: &str| match n {
+        "tran_dtime" => Some(now.clone()),
+        "today" => Some(now[..8].to_string()),
+        "new_bank_tran_id" => Some(session.new_bank_tran_id()),
+        _ => session.vars.get(n).cloned().or_else(|| session.data.values.get(n).cloned()),
+    };
+    let render = |t: &Template| t.render(&lookup).map_err(|e| e.to_string());
+    let mut entries = Vec::new();
+    for m in &plan.profile.mix {
+        let api = m.call;
+        let mut overrides = Map::new();
+        for (k, v) in &m.with {
+            overrides.insert(
+                k.clone(),
+                match v {
+                    WithValue::Remove(()) => Value::Null,
+                    WithValue::Text(t) => Value::String(render(t)?),
+                    WithValue::Structure(s) => {
+                        crate::scenario::template::render_value(s, &lookup).map_err(|e| e.to_string())?
+                    }
+                },
+            );
+        }
+        let mut placeholder = || "PLACEHOLDER".to_string();
+        let mut fresh = Fresh { bank_tran_id: &mut placeholder, tran_dtime: now.clone() };
+        let base = request::build(api, &session.data, &mut fresh, &overrides);
+        let credential = match &m.as_ {
+            Some(t) => render(t)?,
+            None => default_credential(api).to_string(),
+        };
+        let auth = match credential.as_str() {
+            "none" => None,
+            "user" | "institution" => Some(format!("Bearer {}", session.token(&credential).await?)),
+            c if c.starts_with("user:") => Some(format!("Bearer {}", session.token(c).await?)),
+            c => Some(format!("Bearer {}", c.strip_prefix("token:").unwrap_or(c))),
+        };
+        let headers = m.headers.iter().map(|(k, v)| Ok((k.clone(), render(v)?))).collect::<Result<Vec<_>, String>>()?;
+        let id_in_list = base.get("req_list").and_then(|l| l.get(0)).and_then(|i| i.get("bank_tran_id")).is_some();
+        entries.push(Entry {
+            api,
+            method: method_of(api.api().method),
+            path: api.api().path.to_string(),
+            params_in: api.api().params_in,
+            carries_id: base.contains_key("bank_tran_id") || id_in_list,
+            id_in_list,
+            base,
+            auth,
+            headers,
+            expected: m.expected_codes(),
+            weight: m.weight,
+        });
+    }
+    let schedule = match &plan.kind {
+        ModelKind::Open { stages, .. } => Some(Schedule::new(stages)),
+        ModelKind::Closed { .. } => None,
+    };
+    let mut rng = rand::rng();
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    Ok(Shared {
+        agg: Mutex::new(Aggregate::new(Instant::now(), entries.len())),
+        entries,
+        start: std::sync::OnceLock::new(),
+        window: plan.duration,
+        schedule,
+        max_requests: plan.profile.max_requests,
+        issued: AtomicU64::new(0),
+        late: AtomicU64::new(0),
+        stopped: AtomicBool::new(false),
+        stop_reason: Mutex::new(None),
+        think: plan.profile.think_time.clone(),
+        client_use_code: session.data.get("client_use_code").to_string(),
+        id_prefix: (0..2).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect(),
+        id_counter: AtomicU64::new(0),
+    })
+}
+
+/// The goose configuration: everything set in code, nothing read from argv, no
+/// controllers, no goose reports (our recorder replaces goose's per-request metrics).
+pub fn configuration(plan: &LoadPlan, host: &str) -> GooseConfiguration {
+    let mut c = GooseConfiguration::default();
+    c.host = Some(host.to_string());
+    c.quiet = 1;
+    c.no_print_metrics = true;
+    c.no_error_summary = true;
+    c.no_telnet = true;
+    c.no_metrics = true;
+    c.no_gzip = true;
+    let secs = |d: Duration| d.as_secs_f64().ceil().max(1.0) as u64;
+    match &plan.kind {
+        ModelKind::Closed { stages, increase_rate } if stages.len() == 1 => {
+            let users = stages[0].1 as usize;
+            c.users = Some(users);
+            c.increase_rate = Some(increase_rate.unwrap_or(users as f64).to_string());
+            c.run_time = Some(format!("{}s", secs(stages[0].0)));
+        }
+        ModelKind::Closed { .. } => {}
+        ModelKind::Open { max_in_flight, .. } => {
+            c.users = Some(*max_in_flight as usize);
+            c.increase_rate = Some(format!("{}", (*max_in_flight).max(1000)));
+            // Our schedule ends the run; goose's timer is the backstop.
+            c.run_time = Some(format!("{}s", secs(plan.duration) + 5));
+        }
+    }
+    c
+}
+
+/// goose's test plan for closed-model stages: ramp to each stage's users over its time.
+pub fn test_plan(plan: &LoadPlan) -> Option<String> {
+    match &plan.kind {
+        ModelKind::Closed { stages, .. } if stages.len() > 1 => {
+            let mut steps: Vec<String> =
+                stages.iter().map(|(d, u)| format!("{u},{}ms", d.as_millis().max(1))).collect();
+            steps.push("0,0s".into());
+            Some(steps.join(";"))
+        }
+        _ => None,
+    }
+}
+
+async fn idle() -> TransactionResult {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    Ok(())
+}
+
+/// One request of mix entry `idx` by `user`.
+pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> TransactionResult {
+    if shared.stopped.load(Ordering::Relaxed) {
+        return idle().await;
+    }
+    let start = shared.start();
+    if let Some(max) = shared.max_requests
+        && shared.issued.fetch_add(1, Ordering::Relaxed) >= max
+    {
+        shared.stop("max_requests reached");
+        return idle().await;
+    }
+    let intended = match &shared.schedule {
+        Some(schedule) => {
+            let Some(offset) = schedule.offset(schedule.take()) else {
+                shared.stop("the open model's schedule is complete");
+                return idle().await;
+            };
+            let due = start + offset;
+            let now = Instant::now();
+            if due > now {
+                tokio::time::sleep_until(due.into()).await;
+            } else if now - due > LATE {
+                shared.late.fetch_add(1, Ordering::Relaxed);
+            }
+            due
+        }
+        None => {
+            if start.elapsed() >= shared.window + Duration::from_secs(1) {
+                shared.stop("duration reached");
+                return idle().await;
+            }
+            Instant::now()
+        }
+    };
+    let entry = &shared.entries[idx];
+    let mut params = entry.base.clone();
+    if entry.carries_id {
+        let id = Value::String(shared.fresh_id());
+        if entry.id_in_list {
+            if let Some(item) = params.get_mut("req_list").and_then(|l| l.get_mut(0)).and_then(Value::as_object_mut) {
+                item.insert("bank_tran_id".into(), id);
+            }
+        } else {
+            params.insert("bank_tran_id".into(), id);
+        }
+    }
+    let mut rb = user.get_request_builder(&entry.method, &entry.path)?;
+    if let Some(auth) = &entry.auth {
+        rb = rb.header(reqwest::header::AUTHORIZATION, auth.as_str());
+    }
+    for (k, v) in &entry.headers {
+        rb = rb.header(k.as_str(), v.as_str());
+    }
+    rb = match entry.params_in {
+        ParamsIn::Query => {
+            rb.query(&params.iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap_or(""))).collect::<Vec<_>>())
+        }
+        ParamsIn::Form => {
+            rb.form(&params.iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap_or(""))).collect::<Vec<_>>())
+        }
+        ParamsIn::Json => rb.json(&params),
+    };
+    let req = GooseRequest::builder().name(entry.api.as_str()).set_request_builder(rb).build();
+    let GooseResponse { mut request, response } = user.request(req).await?;
+    let code = match response {
+        Ok(r) => match r.bytes().await {
+            Ok(body) => rsp_code_of(&body),
+            Err(_) => "none".to_string(),
+        },
+        Err(_) => "none".to_string(),
+    };
+    let done = Instant::now();
+    let ok = entry.expected.contains(&code);
+    if user.get_session_data::<UserRecorder>().is_none() {
+        user.set_session_data(UserRecorder::new(start, shared.entries.len()));
+    }
+    user.get_session_data_unchecked_mut::<UserRecorder>().record(&shared.agg, idx, done - intended, &code, ok, done);
+    if let Some(think) = &shared.think
+        && shared.schedule.is_none()
+    {
+        let pause = match think {
+            ThinkTime::Fixed(d) => d.0,
+            ThinkTime::Range { min, max } => {
+                let (a, b) = (min.0.as_micros() as u64, max.0.as_micros().max(min.0.as_micros()) as u64);
+                Duration::from_micros(rand::rng().random_range(a..=b))
+            }
+        };
+        tokio::time::sleep(pause).await;
+    }
+    if !ok {
+        return user.set_failure(
+            &format!("rsp_code {code}, expected {}", entry.expected.join(" or ")),
+            &mut request,
+            None,
+            None,
+        );
+    }
+    Ok(())
+}
+
+/// The rsp_code of an answer body (an OAuth token answer counts as A0000).
+fn rsp_code_of(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Code<'a> {
+        #[serde(borrow)]
+        rsp_code: Option<std::borrow::Cow<'a, str>>,
+        access_token: Option<serde::de::IgnoredAny>,
+    }
+    match serde_json::from_slice::<Code<'_>>(body) {
+        Ok(Code { rsp_code: Some(c), .. }) => c.into_owned(),
+        Ok(Code { access_token: Some(_), .. }) => "A0000".into(),
+        _ => "none".into(),
+    }
+}
+
+/// Flushes a user's recorder into the aggregate when the user stops.
+pub async fn flush(shared: &Shared, user: &mut GooseUser) -> TransactionResult {
+    if let Some(rec) = user.get_session_data_mut::<UserRecorder>() {
+        rec.flush(&shared.agg);
+    }
+    Ok(())
+}
+
+/// Builds the goose scenario for the mix.
+pub fn scenario(shared: Arc<Shared>) -> Result<goose::goose::Scenario, GooseError> {
+    let mut s = scenario!("obharness");
+    for (idx, e) in shared.entries.iter().enumerate() {
+        if e.weight == 0 {
+            continue;
+        }
+        let sh = shared.clone();
+        let tx = Transaction::new(Arc::new(move |user: &mut GooseUser| {
+            let sh = sh.clone();
+            Box::pin(async move { call(&sh, user, idx).await })
+        }))
+        .set_name(e.api.as_str())
+        .set_weight(e.weight as usize)?;
+        s = s.register_transaction(tx);
+    }
+    let sh = shared.clone();
+    let stop = Transaction::new(Arc::new(move |user: &mut GooseUser| {
+        let sh = sh.clone();
+        Box::pin(async move { flush(&sh, user).await })
+    }))
+    .set_name("flush")
+    .set_on_stop();
+    Ok(s.register_transaction(stop))
+}
+
+/// rsp_code counts of the whole run, for the progress line.
+pub fn codes(agg: &Aggregate) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for a in &agg.apis {
+        for (k, v) in &a.codes {
+            *out.entry(k.clone()).or_default() += v;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedule_spaces_slots_by_rate_across_stages() {
+        let s = Schedule::new(&[(Duration::from_secs(1), 10.0), (Duration::from_secs(1), 100.0)]);
+        assert_eq!(s.total, 110);
+        assert_eq!(s.offset(0), Some(Duration::ZERO));
+        assert_eq!(s.offset(5), Some(Duration::from_millis(500)));
+        assert_eq!(s.offset(10), Some(Duration::from_secs(1)));
+        assert_eq!(s.offset(60), Some(Duration::from_millis(1500)));
+        assert_eq!(s.offset(110), None);
+    }
+
+    #[test]
+    fn rsp_codes_are_read_from_answers() {
+        assert_eq!(rsp_code_of(br#"{"rsp_code":"A0326","x":1}"#), "A0326");
+        assert_eq!(rsp_code_of(br#"{"access_token":"t","token_type":"Bearer"}"#), "A0000");
+        assert_eq!(rsp_code_of(b"<html>"), "none");
+    }
+}

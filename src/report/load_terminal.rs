@@ -1,0 +1,83 @@
+//! Terminal output of a load run: the per-API table and the verdicts.
+
+use std::io::Write;
+
+use crate::report::model::{ApiStats, LoadReport};
+
+fn ms(us: u64) -> String {
+    format!("{:.2}", us as f64 / 1000.0)
+}
+
+fn row(s: &ApiStats) -> String {
+    let codes: Vec<String> = s.rsp_codes.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+    format!(
+        "{:<26} {:>9} {:>9.1} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7}  {}",
+        s.api,
+        s.count,
+        s.rate,
+        ms(s.p50_us),
+        ms(s.p90_us),
+        ms(s.p95_us),
+        ms(s.p99_us),
+        ms(s.p999_us),
+        ms(s.max_us),
+        s.errors,
+        codes.join(" ")
+    )
+}
+
+/// The table, thresholds and baseline rows, then a last line `N passed, N failed` over the
+/// checks (thresholds and baseline comparisons).
+pub fn write(r: &LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{:<26} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7}  rsp_codes",
+        "api (latency in ms)", "requests", "req/s", "p50", "p90", "p95", "p99", "p99.9", "max", "errors"
+    )?;
+    for s in &r.apis {
+        writeln!(out, "{}", row(s))?;
+    }
+    writeln!(out, "{}", row(&r.overall))?;
+    if r.model.kind == "open" {
+        writeln!(
+            out,
+            "open model: {} late starts (latency counted from the intended start), {} never sent",
+            r.late_starts, r.dropped
+        )?;
+    }
+    if r.aborted {
+        writeln!(out, "ABORTED: a threshold was breached (abort_on_breach)")?;
+    }
+    let mut passed = 0;
+    let mut failed = 0;
+    for t in &r.thresholds {
+        let verdict = if t.passed { "PASS" } else { "FAIL" };
+        writeln!(out, "  {verdict} threshold {} (actual {})", t.name, t.actual)?;
+        if t.passed { passed += 1 } else { failed += 1 }
+    }
+    if let Some(b) = &r.baseline {
+        for row in &b.rows {
+            let verdict = if row.passed { "PASS" } else { "FAIL" };
+            writeln!(
+                out,
+                "  {verdict} {} {} vs baseline: {:+.1}% (limit {}%; {:.2} → {:.2})",
+                row.api, row.metric, row.regression_pct, b.max_regression_pct, row.baseline, row.current
+            )?;
+            if row.passed { passed += 1 } else { failed += 1 }
+        }
+    }
+    if r.aborted {
+        failed += 1;
+    }
+    writeln!(
+        out,
+        "Summary [{:>8.3}s] {} on {}: {} requests, {:.1} req/s",
+        r.duration_ms as f64 / 1000.0,
+        r.profile,
+        r.target.name,
+        r.overall.count,
+        r.overall.rate
+    )?;
+    writeln!(out, "{passed} passed, {failed} failed")
+}

@@ -1,0 +1,404 @@
+//! Markdown summaries for CI job pages (GitHub's `$GITHUB_STEP_SUMMARY`, GitLab, PR comments):
+//! the verdict, the counts and what needs a look, short enough to read at a glance. The HTML
+//! and JSON reports have everything else.
+//!
+//! Pure functions of the run models. Every value is one line, stripped of control characters,
+//! secrets masked, and escaped so that it cannot open a tag, a link or a table cell.
+
+use std::io::Write;
+
+use super::html::{fixed, metric_value, ms, percent, public_url, seconds, sorted_codes};
+use super::model::{ApiStats, LoadReport, RunReport, ScenarioResult};
+use super::terminal::{Verdict, check_summary, failing_steps, one_line, redact_secrets};
+
+/// Rows of the failures table; the rest are counted.
+const MAX_ROWS: usize = 50;
+/// Longest table cell, in characters.
+const MAX_CELL_CHARS: usize = 200;
+
+/// Writes the summary of a conformance run: the verdict line, the counts, the quirks warning
+/// and a table of the scenarios that need a look (failures, errors, unexpected passes, failed
+/// warnings) with their first failure.
+pub fn write_conformance(report: &RunReport, out: &mut dyn Write) -> std::io::Result<()> {
+    let count = |v: Verdict| report.scenarios.iter().filter(|r| Verdict::of(r) == v).count();
+    let (pass, fail, skip, error) =
+        (count(Verdict::Pass), count(Verdict::Fail), count(Verdict::Skip), count(Verdict::Error));
+    let (warn, xfail, xpass) = (count(Verdict::Warn), count(Verdict::XFail), count(Verdict::XPass));
+    let success = report.is_success();
+    let mut md = String::new();
+
+    md.push_str(&format!(
+        "## {} Conformance {} — {}\n\n",
+        if success { "✅" } else { "❌" },
+        if success { "PASS" } else { "FAIL" },
+        text(&report.target.name)
+    ));
+    let mut line = format!(
+        "**{} passed, {} failed, {} skipped** ({}, {})",
+        pass + warn + xfail,
+        fail + error + xpass,
+        skip,
+        plural(report.scenarios.len(), "scenario", "scenarios"),
+        seconds(report.duration_ms)
+    );
+    let as_failed = counted(&[(error, "error", "errors"), (xpass, "unexpected pass", "unexpected passes")]);
+    if !as_failed.is_empty() {
+        line.push_str(&format!(" · {as_failed} (counted as failed)"));
+    }
+    let as_passed = counted(&[(warn, "warning", "warnings"), (xfail, "expected failure", "expected failures")]);
+    if !as_passed.is_empty() {
+        line.push_str(&format!(" · {as_passed} (counted as passed)"));
+    }
+    md.push_str(&line);
+    md.push_str("\n\n");
+    if !report.target.quirks.is_empty() {
+        md.push_str(&format!(
+            "> **Warning:** simulator quirks enabled ({}): this run is a demonstration, not a certification.\n\n",
+            text(&report.target.quirks.join(", "))
+        ));
+    }
+    md.push_str(&format!(
+        "Target {} at {} · started {} · {} {}\n",
+        text(&report.target.name),
+        text(&public_url(&report.target.base_url)),
+        text(&report.started_at),
+        text(&report.tool),
+        text(&report.version)
+    ));
+
+    let attention: Vec<&ScenarioResult> = report
+        .scenarios
+        .iter()
+        .filter(|r| matches!(Verdict::of(r), Verdict::Fail | Verdict::Error | Verdict::XPass | Verdict::Warn))
+        .collect();
+    if !attention.is_empty() {
+        md.push_str("\n### Failures\n\n| Verdict | Scenario | Title | First failure |\n|---|---|---|---|\n");
+        for r in attention.iter().take(MAX_ROWS) {
+            md.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                Verdict::of(r).label(),
+                code(&r.id),
+                text(&r.title),
+                text(&first_failure(r))
+            ));
+        }
+        if attention.len() > MAX_ROWS {
+            md.push_str(&format!(
+                "\n… and {} more (the HTML and JSON reports have them all)\n",
+                attention.len() - MAX_ROWS
+            ));
+        }
+    }
+    if !report.unused_snapshots.is_empty() {
+        md.push_str(&format!(
+            "\n{} not used by any step: {}\n",
+            plural(report.unused_snapshots.len(), "golden snapshot", "golden snapshots"),
+            report.unused_snapshots.iter().take(MAX_ROWS).map(|p| code(p)).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    out.write_all(md.as_bytes())
+}
+
+/// Writes the summary of a load run: the verdict line, the aborted and quirks warnings, the
+/// open model's late starts and drops, the thresholds, the per-API table and the baseline
+/// comparison.
+pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut md = String::new();
+    let overall = &report.overall;
+    md.push_str(&format!(
+        "## {} Load {} — {} against {}\n\n",
+        if report.passed { "✅" } else { "❌" },
+        if report.passed { "PASS" } else { "FAIL" },
+        text(&report.profile),
+        text(&report.target.name)
+    ));
+    let mut line = format!(
+        "**{} requests at {}/s, {} errors**",
+        overall.count,
+        fixed(overall.rate),
+        percent(overall.errors, overall.count)
+    );
+    if !report.thresholds.is_empty() {
+        let passed = report.thresholds.iter().filter(|t| t.passed).count();
+        line.push_str(&format!(" · {passed} of {} thresholds passed", report.thresholds.len()));
+    }
+    let model = &report.model;
+    let mut model_text = text(&model.kind);
+    if let Some(users) = model.users {
+        model_text.push_str(&format!(", {users} users"));
+    }
+    if let Some(rate) = model.rate {
+        model_text.push_str(&format!(", {}/s", fixed(rate)));
+    }
+    line.push_str(&format!(
+        " · model: {model_text} · {} measured · started {} · {} {}",
+        seconds(report.duration_ms),
+        text(&report.started_at),
+        text(&report.tool),
+        text(&report.version)
+    ));
+    md.push_str(&line);
+    md.push_str("\n\n");
+    if report.aborted {
+        md.push_str("> **Aborted:** a threshold was breached and the run stopped early (`abort_on_breach`); the numbers cover only the part that ran.\n\n");
+    }
+    if !report.target.quirks.is_empty() {
+        md.push_str(&format!(
+            "> **Warning:** simulator quirks enabled ({}): these numbers are a demonstration.\n\n",
+            text(&report.target.quirks.join(", "))
+        ));
+    }
+    if model.kind == "open" || report.late_starts > 0 || report.dropped > 0 {
+        md.push_str(&format!(
+            "Open model: {} (sent after their intended time, latency measured from it), {} (never sent).\n\n",
+            plural_u64(report.late_starts, "late start", "late starts"),
+            plural_u64(report.dropped, "request dropped", "requests dropped")
+        ));
+    }
+
+    if !report.thresholds.is_empty() {
+        md.push_str("### Thresholds\n\n| Verdict | Threshold | Expected | Actual |\n|---|---|---|---|\n");
+        for t in &report.thresholds {
+            md.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                verdict(t.passed),
+                text(&t.name),
+                text(&t.expected),
+                text(&t.actual)
+            ));
+        }
+        md.push('\n');
+    }
+
+    md.push_str("### Per API (latency in ms)\n\n| API | Requests | Rate (/s) | p50 | p90 | p95 | p99 | p99.9 | Max | Errors | rsp_code |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
+    for a in report.apis.iter().take(MAX_ROWS) {
+        md.push_str(&api_row(&code(&a.api), a));
+    }
+    md.push_str(&api_row("**all APIs**", overall));
+
+    if let Some(b) = &report.baseline {
+        md.push_str(&format!(
+            "\n### Baseline\n\nCompared with {}; a regression of more than {} % fails the run.\n\n| Verdict | API | Metric | Baseline | Current | Change |\n|---|---|---|--:|--:|--:|\n",
+            code(&b.file),
+            fixed(b.max_regression_pct)
+        ));
+        for r in b.rows.iter().take(MAX_ROWS) {
+            let change = change(r.regression_pct);
+            md.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {change} |\n",
+                verdict(r.passed),
+                code(&r.api),
+                text(&r.metric),
+                metric_value(&r.metric, r.baseline),
+                metric_value(&r.metric, r.current)
+            ));
+        }
+    }
+    out.write_all(md.as_bytes())
+}
+
+fn api_row(name: &str, a: &ApiStats) -> String {
+    let errors = if a.errors == 0 { "0".to_string() } else { format!("{} ({})", a.errors, percent(a.errors, a.count)) };
+    let codes: Vec<String> =
+        sorted_codes(&a.rsp_codes).into_iter().map(|(code, n)| format!("{} {n}", text(code))).collect();
+    format!(
+        "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {errors} | {} |\n",
+        a.count,
+        fixed(a.rate),
+        ms(a.p50_us),
+        ms(a.p90_us),
+        ms(a.p95_us),
+        ms(a.p99_us),
+        ms(a.p999_us),
+        ms(a.max_us),
+        codes.join(", ")
+    )
+}
+
+/// A regression in percent, signed (`+` is worse).
+pub(super) fn change(pct: f64) -> String {
+    match pct {
+        p if !p.is_finite() => "–".to_string(),
+        p if p.abs() < 0.005 => "0.00 %".to_string(),
+        p => format!("{p:+.2} %"),
+    }
+}
+
+fn verdict(passed: bool) -> &'static str {
+    if passed { "✅ PASS" } else { "❌ FAIL" }
+}
+
+/// The first failed check, or the reason, or what an unexpected pass means.
+fn first_failure(r: &ScenarioResult) -> String {
+    if Verdict::of(r) == Verdict::XPass {
+        return "passed, but listed as an expected failure: remove it from the expected-failures file".into();
+    }
+    failing_steps(r)
+        .flat_map(|s| &s.failures)
+        .next()
+        .map(check_summary)
+        .or_else(|| r.reason.as_deref().map(|reason| redact_secrets(reason).into_owned()))
+        .unwrap_or_else(|| "failed".into())
+}
+
+fn counted(parts: &[(usize, &str, &str)]) -> String {
+    parts.iter().filter(|(n, ..)| *n > 0).map(|(n, one, many)| plural(*n, one, many)).collect::<Vec<_>>().join(", ")
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn plural_u64(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// One line of inline Markdown: control characters dropped, secrets masked, cut after
+/// [`MAX_CELL_CHARS`], and every character that could start markup (emphasis, code, links,
+/// HTML, table cells, strike-through, entities) escaped.
+fn text(s: &str) -> String {
+    let s = one_line(&redact_secrets(s));
+    let chars: Vec<char> = s.chars().collect();
+    let word = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_some_and(|c| c.is_alphanumeric());
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if i == MAX_CELL_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            // Inside a word (`bank_tran_id`) an underscore never starts emphasis.
+            '_' if word(i.checked_sub(1)) && word(Some(i + 1)) => out.push('_'),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An identifier as a code span (or as escaped text when it contains a backtick).
+fn code(s: &str) -> String {
+    let s = one_line(s);
+    if s.contains('`') || s.chars().count() > MAX_CELL_CHARS || s.trim().is_empty() {
+        return text(&s);
+    }
+    // Inside a table a pipe ends the cell even in a code span, unless escaped.
+    format!("`{}`", s.replace('|', "\\|"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::html::sample_load_report;
+    use crate::report::json::sample_report;
+
+    fn conformance(report: &RunReport) -> String {
+        let mut out = Vec::new();
+        write_conformance(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn load(report: &LoadReport) -> String {
+        let mut out = Vec::new();
+        write_load(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn conformance_summary() {
+        insta::assert_snapshot!("markdown_conformance", conformance(&sample_report()));
+    }
+
+    #[test]
+    fn load_summary() {
+        insta::assert_snapshot!("markdown_load", load(&sample_load_report()));
+    }
+
+    #[test]
+    fn passing_runs_and_warnings() {
+        let mut report = sample_report();
+        report.scenarios.retain(|r| matches!(Verdict::of(r), Verdict::Pass | Verdict::Skip));
+        report.target.quirks = vec!["http-500-on-bad-json".into()];
+        report.unused_snapshots.clear();
+        report.summarise();
+        let md = conformance(&report);
+        assert!(md.starts_with("## ✅ Conformance PASS — embedded-sim\n\n**1 passed, 0 failed, 1 skipped**"), "{md}");
+        assert!(!md.contains("### Failures"), "{md}");
+        assert!(md.contains("> **Warning:** simulator quirks enabled (http-500-on-bad-json)"), "{md}");
+
+        let mut run = sample_load_report();
+        run.aborted = true;
+        run.baseline = None;
+        run.thresholds.clear();
+        run.model.kind = "closed".into();
+        run.late_starts = 0;
+        run.dropped = 0;
+        let md = load(&run);
+        assert!(md.contains("> **Aborted:**"), "{md}");
+        assert!(!md.contains("Open model") && !md.contains("### Baseline") && !md.contains("### Thresholds"), "{md}");
+    }
+
+    #[test]
+    fn escaping() {
+        let xss = "<script>alert(1)</script>";
+        let mut report = sample_report();
+        report.scenarios[1].title = format!("{xss} | [link](http://evil) *bold* `code`");
+        report.scenarios[1].id = "OBH|`x`".into();
+        report.scenarios[1].steps[2].failures[0].actual = xss.into();
+        let md = conformance(&report);
+        assert!(!md.contains("<script"), "{md}");
+        assert!(
+            md.contains("&lt;script&gt;alert(1)&lt;/script&gt; \\| \\[link\\](http://evil) \\*bold\\* \\`code\\`"),
+            "{md}"
+        );
+        let row = md.lines().find(|l| l.contains("alert(1)") && l.starts_with("| FAIL")).unwrap();
+        assert_eq!(row.matches(" | ").count(), 3, "four cells: {row}");
+
+        let mut run = sample_load_report();
+        run.thresholds[0].name = xss.into();
+        run.apis[0].api = "a|b".into();
+        let md = load(&run);
+        assert!(!md.contains("<script"), "{md}");
+        assert!(md.contains("| `a\\|b` |"), "{md}");
+    }
+
+    #[test]
+    fn no_nan_or_infinity() {
+        let mut run = sample_load_report();
+        run.overall.rate = f64::NAN;
+        run.model.rate = Some(f64::INFINITY);
+        let baseline = run.baseline.as_mut().unwrap();
+        baseline.max_regression_pct = f64::NEG_INFINITY;
+        baseline.rows[0].regression_pct = f64::NAN;
+        baseline.rows[1].current = f64::INFINITY;
+        let md = load(&run);
+        let number_word = regex::Regex::new(r"(?i)\b(nan|inf|infinity)\b").unwrap();
+        assert!(!number_word.is_match(&md), "{md}");
+        assert!(md.contains("**4000 requests at –/s"), "{md}");
+    }
+
+    #[test]
+    fn long_lists_are_cut() {
+        let mut report = sample_report();
+        let failed = report.scenarios[1].clone();
+        report.scenarios = (0..120)
+            .map(|i| {
+                let mut r = failed.clone();
+                r.id = format!("OBH-{i:03}");
+                r.title = "t".repeat(500);
+                r
+            })
+            .collect();
+        report.summarise();
+        let md = conformance(&report);
+        assert_eq!(md.lines().filter(|l| l.starts_with("| FAIL |")).count(), MAX_ROWS);
+        assert!(md.contains("… and 70 more"), "{md}");
+        assert!(md.lines().all(|l| l.chars().count() < 600), "cells are cut");
+    }
+}

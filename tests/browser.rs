@@ -1,0 +1,605 @@
+//! The HTML reports in a real browser: headless Chromium opens a generated conformance report
+//! and a generated load report, the pages load and run their script with no console output,
+//! the charts' SVG elements are present and drawn, and screenshots are written under
+//! `reports/browser-test/`.
+//!
+//! Needs `/usr/bin/chromium` (Debian: `apt-get install -y chromium`); with `OBH_SKIP_BROWSER=1`
+//! the tests print a notice and pass without it.
+//!
+//! Console check: this Chromium logs every console message of a page with
+//! `--enable-logging=stderr` as `INFO:CONSOLE:<line>] "<message>", source: <url> (<line>)`,
+//! without its level, and uncaught exceptions as `"Uncaught …"`. The reports write nothing to
+//! the console, so any console line from the page fails the test; [`console_check_is_real`]
+//! proves the check catches a `console.error` and an uncaught exception on this Chromium.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use obharness::report::model::{
+    ApiStats, BaselineComparison, BaselineRow, CheckFailure, LoadModelInfo, LoadReport, Outcome, RunReport,
+    ScenarioResult, SecondStats, StepResult, TargetInfo, ThresholdResult,
+};
+use obharness::report::{html, model};
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// Longest a Chromium run may take before it is killed and the test fails.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Whether to run: false (with a notice) when `OBH_SKIP_BROWSER=1`; a failure naming the
+/// package when Chromium is missing.
+fn browser_wanted() -> bool {
+    if std::env::var("OBH_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+        eprintln!("notice: OBH_SKIP_BROWSER=1, skipping the headless Chromium test");
+        return false;
+    }
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: install it with `apt-get install -y chromium` (Debian), or set OBH_SKIP_BROWSER=1 to skip this test"
+    );
+    true
+}
+
+fn out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports").join("browser-test");
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+struct Page {
+    /// The DOM after load and scripts (`--dump-dom`).
+    dom: String,
+    /// Console lines of the page and uncaught exceptions.
+    console: Vec<String>,
+}
+
+/// Opens `url` in headless Chromium with a fresh profile, optionally writing a screenshot, and
+/// returns the DOM and the page's console lines. Killed (with its process group) after
+/// [`TIMEOUT`].
+fn open(url: &str, screenshot: Option<&Path>) -> Page {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let scratch = std::env::temp_dir().join(format!(
+        "obh-browser-{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::SeqCst)
+    ));
+    fs::create_dir_all(&scratch).unwrap();
+    let (stdout_path, stderr_path) = (scratch.join("stdout"), scratch.join("stderr"));
+    let mut command = Command::new(CHROMIUM);
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1280,2000",
+        ])
+        .arg(format!("--user-data-dir={}", scratch.join("profile").display()))
+        .arg("--dump-dom");
+    if let Some(png) = screenshot {
+        command.arg(format!("--screenshot={}", png.display()));
+    }
+    command
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(&stdout_path).unwrap())
+        .stderr(fs::File::create(&stderr_path).unwrap());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {CHROMIUM}: {e}"));
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            // The browser and its helpers share the process group started above.
+            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish {url} within {TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    };
+    let dom = fs::read_to_string(&stdout_path).unwrap();
+    let stderr = fs::read_to_string(&stderr_path).unwrap();
+    let _ = fs::remove_dir_all(&scratch);
+    assert!(status.success(), "chromium failed on {url} ({status}):\n{stderr}");
+    Page { dom, console: console_lines(&stderr) }
+}
+
+/// Lines of Chromium's log that come from a page's console, or report an uncaught exception.
+fn console_lines(stderr: &str) -> Vec<String> {
+    stderr.lines().filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught")).map(str::to_string).collect()
+}
+
+fn file_url(path: &Path) -> String {
+    format!("file://{}", path.canonicalize().unwrap().display())
+}
+
+fn write(path: &Path, render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) {
+    let mut out = Vec::new();
+    render(&mut out).unwrap();
+    fs::write(path, out).unwrap();
+}
+
+/// The width and height of a PNG file.
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("no screenshot {}: {e}", path.display()));
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && &bytes[12..16] == b"IHDR", "not a PNG: {}", path.display());
+    let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+/// The `<svg class="chart"` elements of a DOM, each up to its `</svg>`.
+fn charts(dom: &str) -> Vec<&str> {
+    dom.match_indices("<svg class=\"chart\"")
+        .map(|(at, _)| &dom[at..at + dom[at..].find("</svg>").expect("unclosed svg")])
+        .collect()
+}
+
+fn has_drawn_path(svg: &str) -> bool {
+    svg.split("<path ").skip(1).any(|p| {
+        let d = p.split("d=\"").nth(1).map(|rest| &rest[..rest.find('"').unwrap()]).unwrap_or("");
+        d.starts_with('M') && d.contains(" L")
+    })
+}
+
+fn has_drawn_rect(svg: &str) -> bool {
+    svg.split("<rect ").skip(1).any(|r| {
+        let width = r.split("width=\"").nth(1).map(|rest| &rest[..rest.find('"').unwrap()]).unwrap_or("0");
+        width.parse::<f64>().is_ok_and(|w| w > 0.0)
+    })
+}
+
+#[test]
+fn conformance_report_in_chromium() {
+    if !browser_wanted() {
+        return;
+    }
+    let dir = out_dir();
+    let (page_path, png) = (dir.join("conformance.html"), dir.join("conformance.png"));
+    write(&page_path, |out| html::write_conformance(&conformance_run(), out));
+    let _ = fs::remove_file(&png);
+    let page = open(&file_url(&page_path), Some(&png));
+
+    assert!(page.console.is_empty(), "console output:\n{}", page.console.join("\n"));
+    assert!(page.dom.contains("<h1>Conformance report — 오픈뱅킹 테스트베드</h1>"), "page not loaded:\n{}", page.dom);
+    assert!(page.dom.contains("<html lang=\"en\" class=\"js\">"), "the page's script did not run");
+    assert!(!page.dom.contains("id=\"filter\" hidden"), "the filter is shown once the script ran");
+    assert!(page.dom.contains("<span class=\"muted\" id=\"shown\">10 of 10 scenarios shown</span>"));
+    assert!(page.dom.contains("id=\"coverage-codes\"") && page.dom.contains("id=\"quirks\""));
+    assert_eq!(png_size(&png), (1280, 2000));
+    eprintln!("screenshot: {}", png.display());
+}
+
+#[test]
+fn conformance_filter_from_the_query() {
+    if !browser_wanted() {
+        return;
+    }
+    let dir = out_dir();
+    let page_path = dir.join("conformance-filter.html");
+    write(&page_path, |out| html::write_conformance(&conformance_run(), out));
+    let page = open(&format!("{}?verdict=fail%20error%20xpass", file_url(&page_path)), None);
+    assert!(page.console.is_empty(), "console output:\n{}", page.console.join("\n"));
+    assert!(page.dom.contains("<span class=\"muted\" id=\"shown\">3 of 10 scenarios shown</span>"), "{}", page.dom);
+    let body = &page.dom[page.dom.find("<table id=\"scenario-table\">").unwrap()..];
+    let body = &body[..body.find("</table>").unwrap()];
+    assert_eq!(body.matches("<tr class=").count(), 10);
+    assert_eq!(body.matches(" hidden=\"\">").count(), 7, "{body}");
+    let page = open(&format!("{}?q=%EC%B6%9C%EA%B8%88", file_url(&page_path)), None); // q=출금
+    assert!(page.dom.contains("id=\"shown\">2 of 10 scenarios shown</span>"), "{}", page.dom);
+}
+
+#[test]
+fn load_report_in_chromium() {
+    if !browser_wanted() {
+        return;
+    }
+    let dir = out_dir();
+    let (page_path, png) = (dir.join("load.html"), dir.join("load.png"));
+    write(&page_path, |out| html::write_load(&load_run(), out));
+    let _ = fs::remove_file(&png);
+    let page = open(&file_url(&page_path), Some(&png));
+
+    assert!(page.console.is_empty(), "console output:\n{}", page.console.join("\n"));
+    assert!(page.dom.contains("<h1>Load report — 이체 혼합 부하</h1>"), "page not loaded:\n{}", page.dom);
+    assert!(page.dom.contains("<html lang=\"en\" class=\"js\">"), "the page's script did not run");
+    let charts = charts(&page.dom);
+    assert_eq!(charts.len(), 4, "{}", page.dom);
+    for (i, svg) in charts[..3].iter().enumerate() {
+        assert!(svg.contains("role=\"img\"") && svg.contains("<title>"), "chart {i}");
+        assert!(has_drawn_path(svg), "chart {i} has no drawn line: {svg}");
+    }
+    assert!(has_drawn_rect(charts[3]), "the rsp_code chart has no bars: {}", charts[3]);
+    assert!(!page.dom.contains("no data"));
+    assert!(page.dom.contains("id=\"baseline-table\"") && page.dom.contains("id=\"api-table\""));
+    assert_eq!(png_size(&png), (1280, 2000));
+    eprintln!("screenshot: {}", png.display());
+}
+
+/// The console check catches what it must on this Chromium: a `console.error` and an
+/// uncaught exception.
+#[test]
+fn console_check_is_real() {
+    if !browser_wanted() {
+        return;
+    }
+    let path = out_dir().join("console-canary.html");
+    fs::write(
+        &path,
+        "<!DOCTYPE html><html><body><p>canary</p>\n<script>console.error('canary-error');</script>\n<script>notDefined();</script></body></html>\n",
+    )
+    .unwrap();
+    let page = open(&file_url(&path), None);
+    assert!(page.console.iter().any(|l| l.contains("canary-error")), "console.error not seen: {:?}", page.console);
+    assert!(
+        page.console.iter().any(|l| l.contains("Uncaught ReferenceError")),
+        "uncaught exception not seen: {:?}",
+        page.console
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures, built through the public model.
+
+fn step(index: usize, name: &str, action: &str, outcome: Outcome, failures: Vec<CheckFailure>) -> StepResult {
+    StepResult {
+        index,
+        name: name.into(),
+        action: action.into(),
+        outcome,
+        duration_ms: 4 + index as u64,
+        request: Some(json!({
+            "bank_tran_id": format!("M202300001U00000000{index}"),
+            "cntr_account_type": "N",
+            "dps_print_content": "쇼핑몰환불",
+            "tran_amt": "1000",
+            "req_client_name": "홍길동",
+            "transfer_purpose": "TR"
+        })),
+        http_status: Some(200),
+        response: Some(json!({
+            "api_tran_id": "2ffd133a-d17a-431d-a6a5",
+            "rsp_code": if outcome == Outcome::Passed { "A0000" } else { "A0326" },
+            "rsp_message": if outcome == Outcome::Passed { "" } else { "은행거래고유번호 중복" },
+            "bank_name": "오픈은행",
+            "account_holder_name": "홍길동",
+            "balance_amt": "999000"
+        })),
+        failures,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scenario(
+    id: &str,
+    title: &str,
+    spec: &str,
+    tags: &[&str],
+    outcome: Outcome,
+    severity: &str,
+    expected_failure: bool,
+    steps: Vec<StepResult>,
+) -> ScenarioResult {
+    ScenarioResult {
+        id: id.into(),
+        title: title.into(),
+        spec: spec.into(),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        severity: severity.into(),
+        source: format!("scenarios/conformance/{}.yaml", id.to_lowercase()),
+        outcome,
+        reason: match outcome {
+            Outcome::Skipped => Some("target lacks clock_control".into()),
+            Outcome::Error => Some("step 1 \"잔액조회\": connection refused".into()),
+            _ => None,
+        },
+        expected_failure,
+        duration_ms: 20 + steps.len() as u64 * 7,
+        steps,
+    }
+}
+
+fn conformance_run() -> RunReport {
+    let ok = |i, name: &str, action: &str| step(i, name, action, Outcome::Passed, vec![]);
+    let diff = "--- expected (golden/transfer/withdraw_dup.json)\n+++ actual\n@@ -1,5 +1,5 @@\n {\n-  \"rsp_code\": \"A0326\",\n-  \"rsp_message\": \"은행거래고유번호 중복\",\n+  \"rsp_code\": \"A0000\",\n+  \"rsp_message\": \"\",\n   \"api_tran_id\": \"<redacted>\"\n }";
+    let dup_fail = step(
+        2,
+        "같은 bank_tran_id로 다시 출금",
+        "call transfer.withdraw",
+        Outcome::Failed,
+        vec![
+            CheckFailure {
+                expectation: "rsp_code".into(),
+                expected: "A0326".into(),
+                actual: "A0000".into(),
+                diff: None,
+            },
+            CheckFailure {
+                expectation: "golden snapshot".into(),
+                expected: "golden/transfer/withdraw_dup.json".into(),
+                actual: "differs".into(),
+                diff: Some(diff.into()),
+            },
+        ],
+    );
+    let scenarios = vec![
+        scenario(
+            "OBH-AUTH-001",
+            "client_credentials issues an OOB token",
+            "KFTC API v2.0 §2.1 토큰발급",
+            &["auth", "oauth", "a0000"],
+            Outcome::Passed,
+            "failure",
+            false,
+            vec![ok(1, "토큰 발급", "call oauth.token")],
+        ),
+        scenario(
+            "OBH-TR-DUP-001",
+            "출금이체: 중복 bank_tran_id는 A0326으로 거절된다",
+            "응답코드 처리 안내 (2): 은행거래고유번호 중복 A0326 → 두번째 거래는 무시됨",
+            &["transfer", "duplicate", "a0326"],
+            Outcome::Failed,
+            "failure",
+            false,
+            vec![ok(1, "첫 출금", "call transfer.withdraw"), dup_fail],
+        ),
+        scenario(
+            "OBH-TR-002",
+            "입금이체 1,000원",
+            "§3.11.4 입금이체",
+            &["transfer", "a0000"],
+            Outcome::Passed,
+            "failure",
+            false,
+            vec![ok(1, "입금", "call transfer.deposit"), ok(2, "결과 확인", "call transfer.result")],
+        ),
+        scenario(
+            "OBH-CON-001",
+            "A consent expires after one year (A0316)",
+            "§ 제3자정보제공동의 만료",
+            &["consent", "a0316", "clock"],
+            Outcome::Skipped,
+            "failure",
+            false,
+            vec![],
+        ),
+        scenario(
+            "OBH-ACC-003",
+            "잔액조회 is answered within the hours",
+            "§3.4 잔액조회",
+            &["inquiry", "hours", "a0020"],
+            Outcome::Error,
+            "failure",
+            false,
+            vec![step(1, "잔액조회", "call account.balance", Outcome::Error, vec![])],
+        ),
+        scenario(
+            "OBH-INQ-004",
+            "Balance inquiry echoes the fintech_use_num",
+            "§3.4 잔액조회",
+            &["inquiry", "a0000"],
+            Outcome::Failed,
+            "warning",
+            false,
+            vec![step(
+                1,
+                "잔액조회",
+                "call account.balance",
+                Outcome::Failed,
+                vec![CheckFailure {
+                    expectation: "$.fintech_use_num eq".into(),
+                    expected: "120220000001".into(),
+                    actual: "(missing)".into(),
+                    diff: None,
+                }],
+            )],
+        ),
+        scenario(
+            "OBH-IP-001",
+            "Calls from an unlisted address are refused with A0301",
+            "§ IP whitelist",
+            &["ip", "whitelist", "a0301"],
+            Outcome::Passed,
+            "failure",
+            false,
+            vec![ok(1, "unlisted caller", "call account.balance")],
+        ),
+        scenario(
+            "OBH-AML-001",
+            "AML fields are required on 출금이체",
+            "§ AML",
+            &["aml", "a0004"],
+            Outcome::Passed,
+            "failure",
+            false,
+            vec![ok(1, "AML 누락", "call transfer.withdraw")],
+        ),
+        scenario(
+            "OBH-TR-005",
+            "Deposit to a closed account is refused",
+            "§3.11.4",
+            &["transfer", "refusal", "deposit"],
+            Outcome::Failed,
+            "failure",
+            true,
+            vec![step(
+                1,
+                "입금",
+                "call transfer.deposit",
+                Outcome::Failed,
+                vec![CheckFailure {
+                    expectation: "rsp_code".into(),
+                    expected: "A0002".into(),
+                    actual: "A0000".into(),
+                    diff: None,
+                }],
+            )],
+        ),
+        scenario(
+            "OBH-TR-006",
+            "Withdraw over the daily limit is refused (A0112)",
+            "§ 출금한도",
+            &["transfer", "refusal", "limit", "a0112"],
+            Outcome::Passed,
+            "failure",
+            true,
+            vec![ok(1, "한도 초과 출금", "call transfer.withdraw")],
+        ),
+    ];
+    let mut run = RunReport {
+        tool: "obharness".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        kind: "conformance".into(),
+        target: TargetInfo {
+            name: "오픈뱅킹 테스트베드".into(),
+            base_url: "https://testapi.openbanking.or.kr".into(),
+            quirks: vec!["duplicate-accepted".into()],
+            capabilities: vec!["oauth".into(), "transfer".into(), "ledger_inspection".into()],
+        },
+        started_at: "2025-01-02T03:04:05+09:00".into(),
+        duration_ms: 4321,
+        scenarios,
+        summary: model::Summary::default(),
+        unused_snapshots: vec!["golden/inquiry/old_balance.json".into()],
+    };
+    run.summarise();
+    run
+}
+
+fn api(name: &str, count: u64, errors: u64, base_us: f64, codes: &[(&str, u64)]) -> ApiStats {
+    // A plausible HDR curve: latency grows with the nines.
+    let percentiles: Vec<(f64, u64)> =
+        [0.0, 10.0, 25.0, 50.0, 75.0, 87.5, 90.0, 93.75, 95.0, 96.875, 99.0, 99.5, 99.9, 99.95, 99.99, 100.0]
+            .iter()
+            .map(|p: &f64| {
+                let nines = if *p >= 100.0 { 4.5 } else { -(1.0 - p / 100.0).log10() };
+                (*p, (base_us * (0.4 + 0.6 * (1.0 + nines * nines * 0.9))) as u64)
+            })
+            .collect();
+    let at = |q: f64| percentiles.iter().find(|(p, _)| *p >= q).map_or(0, |(_, us)| *us);
+    ApiStats {
+        api: name.into(),
+        count,
+        errors,
+        rate: count as f64 / 60.0,
+        mean_us: base_us * 1.1,
+        p50_us: at(50.0),
+        p90_us: at(90.0),
+        p95_us: at(95.0),
+        p99_us: at(99.0),
+        p999_us: at(99.9),
+        max_us: at(100.0),
+        rsp_codes: codes.iter().map(|(c, n)| (c.to_string(), *n)).collect::<BTreeMap<_, _>>(),
+        percentiles,
+        histogram: String::new(),
+    }
+}
+
+fn load_run() -> LoadReport {
+    let apis = vec![
+        api("transfer.withdraw", 12_000, 130, 3200.0, &[("A0000", 11_870), ("A0326", 100), ("none", 30)]),
+        api("transfer.deposit", 6_000, 0, 2800.0, &[("A0000", 6_000)]),
+        api("account.balance", 18_000, 12, 900.0, &[("A0000", 17_988), ("A0020", 12)]),
+    ];
+    let mut overall =
+        api("all", 36_000, 142, 1900.0, &[("A0000", 35_858), ("A0326", 100), ("A0020", 12), ("none", 30)]);
+    overall.rate = 600.0;
+    let timeline = (0..60u32)
+        .map(|s| {
+            let ramp = if s < 10 { f64::from(s + 1) / 10.0 } else { 1.0 };
+            let wobble = f64::from((s * 37) % 11) - 5.0;
+            SecondStats {
+                second: s,
+                requests: (600.0 * ramp + wobble * 3.0) as u64,
+                errors: u64::from(s % 7 == 3) * 9 + u64::from(s == 41) * 40,
+                p50_us: (1500.0 + wobble * 40.0 + f64::from(s) * 8.0) as u64,
+                p99_us: (9000.0 + wobble * 300.0 + if s == 41 { 12_000.0 } else { 0.0 }) as u64,
+            }
+        })
+        .collect();
+    LoadReport {
+        tool: "obharness".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        kind: "load".into(),
+        profile: "이체 혼합 부하".into(),
+        source: "profiles/transfer-mix.yaml".into(),
+        target: TargetInfo {
+            name: "embedded-sim".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            quirks: vec![],
+            capabilities: vec![],
+        },
+        started_at: "2025-01-02T03:04:05+09:00".into(),
+        duration_ms: 60_000,
+        model: LoadModelInfo {
+            kind: "open".into(),
+            users: None,
+            rate: Some(600.0),
+            stages: vec!["10s to 600/s".into(), "50s at 600/s".into()],
+        },
+        apis,
+        overall,
+        timeline,
+        thresholds: vec![
+            ThresholdResult {
+                name: "transfer.withdraw p99 < 50ms".into(),
+                expected: "< 50ms".into(),
+                actual: "19.43ms".into(),
+                passed: true,
+            },
+            ThresholdResult {
+                name: "errors < 0.1%".into(),
+                expected: "< 0.1%".into(),
+                actual: "0.39%".into(),
+                passed: false,
+            },
+        ],
+        baseline: Some(BaselineComparison {
+            file: "reports/load-baseline.json".into(),
+            max_regression_pct: 10.0,
+            rows: vec![
+                BaselineRow {
+                    api: "transfer.withdraw".into(),
+                    metric: "p99".into(),
+                    baseline: 18_000.0,
+                    current: 19_430.0,
+                    regression_pct: 7.94,
+                    passed: true,
+                },
+                BaselineRow {
+                    api: "account.balance".into(),
+                    metric: "p95".into(),
+                    baseline: 2_400.0,
+                    current: 2_100.0,
+                    regression_pct: -12.5,
+                    passed: true,
+                },
+                BaselineRow {
+                    api: "all".into(),
+                    metric: "throughput".into(),
+                    baseline: 640.0,
+                    current: 600.0,
+                    regression_pct: 6.25,
+                    passed: true,
+                },
+            ],
+        }),
+        late_starts: 17,
+        dropped: 2,
+        aborted: false,
+        passed: false,
+    }
+}
