@@ -29,6 +29,25 @@ pub struct RunCommand {
     pub expected_failures: Option<PathBuf>,
     pub bless: bool,
     pub golden_dir: PathBuf,
+    pub outputs: Outputs,
+}
+
+/// Human-facing report files of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    pub html: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    /// Write the HTML report to `reports/<kind>-<timestamp>.html` when `html` is not given.
+    pub report: bool,
+}
+
+impl Outputs {
+    fn html_path(&self, kind: &str) -> Option<PathBuf> {
+        self.html.clone().or_else(|| {
+            self.report
+                .then(|| PathBuf::from(format!("reports/{kind}-{}.html", chrono::Local::now().format("%Y%m%d-%H%M%S"))))
+        })
+    }
 }
 
 /// Reads an expected-failures file: one scenario id per line, `#` comments.
@@ -122,6 +141,13 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     if let Some(path) = &cmd.json {
         write_file(path, |w| report::json::write(&report, w))?;
     }
+    if let Some(path) = cmd.outputs.html_path("conformance") {
+        write_file(&path, |w| report::html::write_conformance(&report, w))?;
+        println!("HTML report: {}", path.display());
+    }
+    if let Some(path) = &cmd.outputs.markdown {
+        write_file(path, |w| report::markdown::write_conformance(&report, w))?;
+    }
     terminal::write_summary(&report, &style, stdout)?;
     Ok(if report.is_success() { exit::SUCCESS } else { exit::FAILURES })
 }
@@ -147,6 +173,7 @@ pub struct LoadCommand {
     pub baseline: Option<PathBuf>,
     /// Percent, e.g. 10 for `--max-regression 10%`.
     pub max_regression: f64,
+    pub outputs: Outputs,
 }
 
 /// Live progress on the terminal (hidden when stdout is not one).
@@ -251,6 +278,47 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
     if let Some(path) = &cmd.junit {
         write_file(path, |w| report::junit::write_load(&report, w))?;
     }
+    if let Some(path) = cmd.outputs.html_path("load") {
+        write_file(&path, |w| report::html::write_load(&report, w))?;
+        println!("HTML report: {}", path.display());
+    }
+    if let Some(path) = &cmd.outputs.markdown {
+        write_file(path, |w| report::markdown::write_load(&report, w))?;
+    }
     report::load_terminal::write(&report, &mut std::io::stdout())?;
     Ok(if report.passed { exit::SUCCESS } else { exit::FAILURES })
+}
+
+/// `obharness report FILE.json`: re-renders a saved run (conformance or load).
+pub fn rerender(json: &Path, html: Option<&Path>, markdown: Option<&Path>) -> anyhow::Result<u8> {
+    let text = std::fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
+    let kind = serde_json::from_str::<serde_json::Value>(&text)
+        .map_err(|e| anyhow::anyhow!("{}:{}:{}: not JSON: {e}", json.display(), e.line(), e.column()))?
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .unwrap_or("")
+        .to_string();
+    if html.is_none() && markdown.is_none() {
+        anyhow::bail!("nothing to write: give --html FILE and/or --markdown FILE");
+    }
+    let bad =
+        |e: serde_json::Error| anyhow::anyhow!("{}:{}:{}: not a run model: {e}", json.display(), e.line(), e.column());
+    if kind == "load" {
+        let r: report::model::LoadReport = serde_json::from_str(&text).map_err(bad)?;
+        if let Some(p) = html {
+            write_file(p, |w| report::html::write_load(&r, w))?;
+        }
+        if let Some(p) = markdown {
+            write_file(p, |w| report::markdown::write_load(&r, w))?;
+        }
+    } else {
+        let r = report::json::read(&text).map_err(bad)?;
+        if let Some(p) = html {
+            write_file(p, |w| report::html::write_conformance(&r, w))?;
+        }
+        if let Some(p) = markdown {
+            write_file(p, |w| report::markdown::write_conformance(&r, w))?;
+        }
+    }
+    Ok(exit::SUCCESS)
 }

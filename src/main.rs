@@ -28,6 +28,15 @@ enum Command {
     Load(LoadArgs),
     /// Run the Open Banking center simulator until Ctrl-C.
     Sim(SimArgs),
+    /// Re-render a saved run (`--json` output) as HTML and/or Markdown.
+    Report {
+        /// The run model JSON written by `run --json` or `load --json`.
+        json: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+    },
     /// Print the JSON Schema of a file format, for editors.
     Schema {
         /// scenario, fragment or target
@@ -74,6 +83,15 @@ struct RunArgs {
     /// Where golden snapshots live.
     #[arg(long, default_value = "golden", value_name = "DIR")]
     golden_dir: PathBuf,
+    /// Write a self-contained HTML report.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Write a Markdown summary (for CI job summaries).
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Write the HTML report to reports/<kind>-<timestamp>.html.
+    #[arg(long)]
+    report: bool,
 }
 
 #[derive(clap::Args)]
@@ -95,6 +113,15 @@ struct LoadArgs {
     /// Largest regression allowed against the baseline.
     #[arg(long, default_value = "10%", value_parser = commands::parse_percent, value_name = "PERCENT")]
     max_regression: f64,
+    /// Write a self-contained HTML report.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Write a Markdown summary (for CI job summaries).
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Write the HTML report to reports/<kind>-<timestamp>.html.
+    #[arg(long)]
+    report: bool,
 }
 
 #[derive(clap::Args)]
@@ -148,6 +175,7 @@ fn main() -> ExitCode {
             expected_failures: args.expected_failures,
             bless: args.bless,
             golden_dir: args.golden_dir,
+            outputs: commands::Outputs { html: args.html, markdown: args.markdown, report: args.report },
         }),
         Command::Load(args) => commands::load(commands::LoadCommand {
             profile: args.profile,
@@ -156,7 +184,9 @@ fn main() -> ExitCode {
             junit: args.junit,
             baseline: args.baseline,
             max_regression: args.max_regression,
+            outputs: commands::Outputs { html: args.html, markdown: args.markdown, report: args.report },
         }),
+        Command::Report { json, html, markdown } => commands::rerender(&json, html.as_deref(), markdown.as_deref()),
         Command::Sim(args) => run_sim(args).map(|()| exit::SUCCESS),
         Command::Schema { what } => commands::schema(&what).map(|s| {
             println!("{s}");

@@ -29,8 +29,10 @@ pub struct Session {
 }
 
 fn client() -> reqwest::Client {
+    // goose turns on reqwest's gzip feature for the whole build; answers are checked as sent.
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .no_gzip()
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("a plain HTTP client builds")
@@ -158,6 +160,7 @@ impl Session {
         }
         let c = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .no_gzip()
             .local_address(ip)
             .timeout(std::time::Duration::from_secs(30))
             .build()
