@@ -322,3 +322,62 @@ pub fn rerender(json: &Path, html: Option<&Path>, markdown: Option<&Path>) -> an
     }
     Ok(exit::SUCCESS)
 }
+
+/// Options of `obharness certify-client`.
+#[derive(Debug, Clone)]
+pub struct CertifyCommand {
+    pub paths: Vec<PathBuf>,
+    pub listen: std::net::SocketAddr,
+    pub trigger: crate::certify::Trigger,
+    pub junit: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub outputs: Outputs,
+}
+
+/// `obharness certify-client`: returns the exit code.
+pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
+    let scenarios = match crate::certify::scenario::load(&cmd.paths) {
+        Ok(s) => s,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let style = terminal::Style::from_env();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    let report = runtime.block_on(async {
+        let config = crate::sim::SimConfig::embedded();
+        let sim =
+            crate::sim::start(cmd.listen, config).await.with_context(|| format!("cannot listen on {}", cmd.listen))?;
+        let target = Arc::new(Target::simulator_at(&sim.base_url(), sim.admin_token()));
+        println!(
+            "obharness certify-client: {} scenario(s); the simulator plays the center at {}",
+            scenarios.len(),
+            sim.base_url()
+        );
+        let progress_style = style;
+        let progress: Arc<dyn Fn(&report::ScenarioResult) + Send + Sync> =
+            Arc::new(move |r| println!("{}", terminal::scenario_line(r, &progress_style)));
+        let report = crate::certify::run(scenarios, target, &cmd.trigger, progress).await;
+        sim.shutdown().await;
+        anyhow::Ok(report)
+    })?;
+    let stdout = &mut std::io::stdout();
+    terminal::write_failures(&report, &style, stdout)?;
+    if let Some(path) = &cmd.junit {
+        write_file(path, |w| report::junit::write(&report, w))?;
+    }
+    if let Some(path) = &cmd.json {
+        write_file(path, |w| report::json::write(&report, w))?;
+    }
+    if let Some(path) = cmd.outputs.html_path("client-certification") {
+        write_file(&path, |w| report::html::write_conformance(&report, w))?;
+        println!("HTML report: {}", path.display());
+    }
+    if let Some(path) = &cmd.outputs.markdown {
+        write_file(path, |w| report::markdown::write_conformance(&report, w))?;
+    }
+    terminal::write_summary(&report, &style, stdout)?;
+    Ok(if report.is_success() { exit::SUCCESS } else { exit::FAILURES })
+}

@@ -4,6 +4,7 @@
 //! - [`spec`]: the protocol, once (catalogue, field formats, codes and their handling).
 //! - [`sim`]: the simulator of the center, embedded or standalone.
 
+pub mod certify;
 pub mod commands;
 pub mod conform;
 pub mod exit;

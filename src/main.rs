@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run conformance scenarios against the embedded simulator or a target.
     Run(RunArgs),
+    /// Certify an institution's own client: the simulator plays the center and judges its journal.
+    CertifyClient(CertifyArgs),
     /// Run a load profile (goose) against the embedded simulator or a target.
     Load(LoadArgs),
     /// Run the Open Banking center simulator until Ctrl-C.
@@ -90,6 +92,38 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
     /// Write the HTML report to reports/<kind>-<timestamp>.html.
+    #[arg(long)]
+    report: bool,
+}
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("trigger").required(true).args(["trigger_cmd", "trigger_url"])))]
+struct CertifyArgs {
+    /// Client scenario files or directories.
+    #[arg(default_value = "scenarios/client")]
+    paths: Vec<PathBuf>,
+    /// Where the simulator listens (the client's base URL).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Command that runs the client once; inputs arrive as OBH_* environment variables.
+    #[arg(long, value_name = "COMMAND")]
+    trigger_cmd: Option<String>,
+    /// The client's own endpoint, POSTed the inputs as JSON.
+    #[arg(long, value_name = "URL")]
+    trigger_url: Option<String>,
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write the run model as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write a self-contained HTML report.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Write a Markdown summary.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Write the HTML report to reports/client-certification-<timestamp>.html.
     #[arg(long)]
     report: bool,
 }
@@ -175,6 +209,18 @@ fn main() -> ExitCode {
             expected_failures: args.expected_failures,
             bless: args.bless,
             golden_dir: args.golden_dir,
+            outputs: commands::Outputs { html: args.html, markdown: args.markdown, report: args.report },
+        }),
+        Command::CertifyClient(args) => commands::certify(commands::CertifyCommand {
+            paths: args.paths,
+            listen: args.listen,
+            trigger: match (args.trigger_cmd, args.trigger_url) {
+                (Some(cmd), _) => obharness::certify::Trigger::Command(cmd),
+                (None, Some(url)) => obharness::certify::Trigger::Url(url),
+                (None, None) => unreachable!("clap requires one trigger"),
+            },
+            junit: args.junit,
+            json: args.json,
             outputs: commands::Outputs { html: args.html, markdown: args.markdown, report: args.report },
         }),
         Command::Load(args) => commands::load(commands::LoadCommand {

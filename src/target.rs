@@ -67,6 +67,9 @@ pub struct Target {
     pub profile: TargetProfile,
     /// Defect modes for the embedded simulator.
     pub quirks: Vec<Quirk>,
+    /// An admin token known at run time (a simulator this process started), before
+    /// `admin_token_env` is consulted.
+    pub admin_token: Option<String>,
 }
 
 impl Target {
@@ -92,7 +95,19 @@ impl Target {
                 golden: Some(true),
             },
             quirks,
+            admin_token: None,
         }
+    }
+
+    /// An obharness simulator at `base_url` whose admin token this process holds.
+    pub fn simulator_at(base_url: &str, admin_token: &str) -> Target {
+        let mut t = Target::embedded(Vec::new());
+        t.profile.name = format!("obharness simulator at {base_url}");
+        t.profile.kind = TargetKind::Url;
+        t.profile.base_url = Some(base_url.to_string());
+        t.profile.golden = Some(false);
+        t.admin_token = Some(admin_token.to_string());
+        t
     }
 
     /// Loads a profile; errors name the file, line and column.
@@ -119,7 +134,7 @@ impl Target {
         if !quirks.is_empty() {
             return Err(LoadError::new(path, "--sim-quirk applies to the embedded simulator only"));
         }
-        Ok(Target { profile, quirks })
+        Ok(Target { profile, quirks, admin_token: None })
     }
 
     pub fn capabilities(&self) -> BTreeSet<Capability> {

@@ -55,6 +55,7 @@ impl Session {
             TargetKind::Url => {
                 let base = target.profile.base_url.clone().unwrap_or_default().trim_end_matches('/').to_string();
                 let admin = match &target.profile.admin_token_env {
+                    _ if target.admin_token.is_some() => target.admin_token.clone().map(|t| (base.clone(), t)),
                     Some(var) => Some((
                         base.clone(),
                         std::env::var(var)

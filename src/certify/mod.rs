@@ -1,0 +1,303 @@
+//! Client certification: the simulator plays the center, faults are armed, the
+//! institution's own client is triggered, and its request journal is judged against the
+//! handling rules of the KFTC briefing (응답코드 처리 안내).
+
+pub mod rules;
+pub mod scenario;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::conform::session::Session;
+use crate::report::{CheckFailure, Outcome, RunReport, ScenarioResult, StepResult, TargetInfo};
+use crate::target::Target;
+use scenario::{ClientOutcome, LoadedClientScenario};
+
+/// How the client is set off.
+#[derive(Debug, Clone)]
+pub enum Trigger {
+    /// A shell command; the scenario's inputs arrive as `OBH_*` environment variables and the
+    /// client prints `{"outcome": …}` as its last stdout line.
+    Command(String),
+    /// An HTTP endpoint of the client, POSTed the inputs as JSON; it answers `{"outcome": …}`.
+    Url(String),
+}
+
+/// The inputs a client gets, as `OBH_*` variables (or JSON keys without the prefix, lower case).
+pub fn inputs(session: &Session, s: &scenario::ClientScenario, base_url: &str) -> BTreeMap<String, String> {
+    let d = &session.data;
+    let mut m = BTreeMap::new();
+    let mut put = |k: &str, v: &str| {
+        m.insert(k.to_string(), v.to_string());
+    };
+    put("OBH_BASE_URL", base_url);
+    put("OBH_CLIENT_ID", &d.client_id);
+    put("OBH_CLIENT_SECRET", &d.client_secret);
+    put("OBH_REDIRECT_URI", &d.redirect_uri);
+    put("OBH_WD_PASS_PHRASE", &d.wd_pass_phrase);
+    for (k, v) in [
+        ("OBH_CLIENT_USE_CODE", "client_use_code"),
+        ("OBH_USER_SEQ_NO", "user_seq_no"),
+        ("OBH_USER_NAME", "user_name"),
+        ("OBH_FINTECH_USE_NUM", "fintech_use_num"),
+        ("OBH_CNTR_ACCOUNT_NUM", "cntr_account_num"),
+        ("OBH_CNTR_BANK_CODE", "cntr_bank_code"),
+        ("OBH_INSTITUTION_NAME", "institution_name"),
+        ("OBH_RECV_FINTECH_USE_NUM", "other_fintech_use_num"),
+    ] {
+        put(k, d.get(v));
+    }
+    put("OBH_ACTION", s.action.as_str());
+    put("OBH_AMOUNT", &s.amount);
+    put("OBH_SCENARIO", &s.id);
+    m
+}
+
+/// What the client said and how its run went.
+struct ClientRun {
+    outcome: Option<ClientOutcome>,
+    transcript: String,
+    problem: Option<String>,
+}
+
+fn parse_outcome(text: &str) -> Option<ClientOutcome> {
+    text.lines().rev().find_map(|l| {
+        let v: Value = serde_json::from_str(l.trim()).ok()?;
+        serde_json::from_value(v.get("outcome")?.clone()).ok()
+    })
+}
+
+async fn trigger(t: &Trigger, env: &BTreeMap<String, String>, wait: Duration) -> ClientRun {
+    match t {
+        Trigger::Command(cmd) => {
+            let child = tokio::process::Command::new("sh")
+                .arg("-c")
+                .arg(cmd)
+                .envs(env)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .kill_on_drop(true)
+                .spawn();
+            let child = match child {
+                Ok(c) => c,
+                Err(e) => {
+                    return ClientRun {
+                        outcome: None,
+                        transcript: String::new(),
+                        problem: Some(format!("cannot start '{cmd}': {e}")),
+                    };
+                }
+            };
+            match tokio::time::timeout(wait, child.wait_with_output()).await {
+                Err(_) => ClientRun {
+                    outcome: None,
+                    transcript: String::new(),
+                    problem: Some(format!("the client did not finish within {} ms (stopped)", wait.as_millis())),
+                },
+                Ok(Err(e)) => ClientRun { outcome: None, transcript: String::new(), problem: Some(e.to_string()) },
+                Ok(Ok(out)) => {
+                    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+                    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+                    let tail: String = stderr
+                        .lines()
+                        .rev()
+                        .take(20)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    ClientRun {
+                        outcome: parse_outcome(&stdout),
+                        transcript: format!("exit {}\nstdout:\n{stdout}\nstderr (last lines):\n{tail}", out.status),
+                        problem: (!out.status.success()).then(|| format!("the client exited with {}", out.status)),
+                    }
+                }
+            }
+        }
+        Trigger::Url(url) => {
+            let body: BTreeMap<String, String> =
+                env.iter().map(|(k, v)| (k.trim_start_matches("OBH_").to_lowercase(), v.clone())).collect();
+            let client = reqwest::Client::builder().timeout(wait).no_gzip().build().expect("a plain client builds");
+            match client.post(url).json(&body).send().await {
+                Err(e) => {
+                    ClientRun { outcome: None, transcript: String::new(), problem: Some(format!("trigger {url}: {e}")) }
+                }
+                Ok(r) => {
+                    let text = r.text().await.unwrap_or_default();
+                    ClientRun { outcome: parse_outcome(&text), transcript: text, problem: None }
+                }
+            }
+        }
+    }
+}
+
+/// Runs every client scenario against the simulator at `target` (which this process started).
+pub async fn run(
+    scenarios: Vec<LoadedClientScenario>,
+    target: Arc<Target>,
+    how: &Trigger,
+    progress: Arc<dyn Fn(&ScenarioResult) + Send + Sync>,
+) -> RunReport {
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let clock = Instant::now();
+    let mut results = Vec::new();
+    for s in &scenarios {
+        let r = run_one(s, &target, how).await;
+        progress(&r);
+        results.push(r);
+    }
+    let mut report = RunReport {
+        tool: "obharness".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        kind: "client-certification".into(),
+        target: TargetInfo {
+            name: target.profile.name.clone(),
+            base_url: target.base_url_label(),
+            quirks: Vec::new(),
+            capabilities: target.capabilities().iter().map(|c| c.name().to_string()).collect(),
+        },
+        started_at,
+        duration_ms: clock.elapsed().as_millis() as u64,
+        scenarios: results,
+        summary: Default::default(),
+        unused_snapshots: Vec::new(),
+    };
+    report.summarise();
+    report
+}
+
+async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> ScenarioResult {
+    let sc = &s.scenario;
+    let started = Instant::now();
+    let mut result = ScenarioResult {
+        id: sc.id.clone(),
+        title: sc.title.clone(),
+        spec: sc.spec.clone(),
+        tags: sc.tags.clone(),
+        severity: "failure".into(),
+        source: s.path.display().to_string(),
+        outcome: Outcome::Passed,
+        reason: None,
+        expected_failure: false,
+        duration_ms: 0,
+        steps: Vec::new(),
+    };
+    let error = |mut r: ScenarioResult, why: String| {
+        r.outcome = Outcome::Error;
+        r.reason = Some(why);
+        r
+    };
+    let mut session = match Session::open(target).await {
+        Ok(sess) => sess,
+        Err(e) => return error(result, e),
+    };
+    let used = std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let ctx = crate::conform::step::StepCtx {
+        target,
+        scenario_id: &sc.id,
+        golden_root: std::path::Path::new("golden"),
+        golden_mode: crate::golden::GoldenMode::Off,
+        used_snapshots: &used,
+    };
+    for (i, step) in sc.setup.iter().enumerate() {
+        for r in crate::conform::step::run(&ctx, &mut session, step, i + 1).await {
+            if !r.failures.is_empty() {
+                let why = format!("setup step {} ({}): {}", r.index, r.action, r.failures[0].actual);
+                return error(result, why);
+            }
+        }
+    }
+    let after = match session.admin_get("/_sim/journal?limit=100000").await {
+        Ok(v) => v["entries"].as_array().and_then(|e| e.last()).and_then(|e| e["seq"].as_u64()).unwrap_or(0),
+        Err(e) => return error(result, e),
+    };
+    let fixture = match session.admin_get("/_sim/fixture").await {
+        Ok(f) => f,
+        Err(e) => return error(result, e),
+    };
+    let env = inputs(&session, sc, &session.base_url);
+    let run = trigger(how, &env, Duration::from_millis(sc.wait_ms)).await;
+    let journal: Vec<rules::Entry> = match session.admin_get(&format!("/_sim/journal?after={after}&limit=100000")).await
+    {
+        Ok(v) => serde_json::from_value(v["entries"].clone()).unwrap_or_default(),
+        Err(e) => return error(result, e),
+    };
+    let whitelist: Vec<String> = fixture["institution"]["whitelist"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let settle_after_inquiries = sc
+        .setup
+        .iter()
+        .filter_map(|st| st.fault.as_ref()?.arm.as_ref()?.get("settle_after_inquiries")?.as_u64())
+        .next();
+    let facts = rules::Facts {
+        scenario: sc,
+        client_use_code: session.data.get("client_use_code"),
+        paying_fintech: session.data.get("fintech_use_num"),
+        whitelist: &whitelist,
+        outcome: run.outcome,
+        settle_after_inquiries,
+    };
+    let journal_view: Value = Value::Array(
+        journal
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "seq": e.seq, "api": e.api, "bank_tran_id": e.bank_tran_id, "rsp_code": e.rsp_code,
+                    "bank_rsp_code": e.bank_rsp_code, "dropped": e.dropped, "peer": e.peer,
+                })
+            })
+            .collect(),
+    );
+    result.steps.push(StepResult {
+        index: 1,
+        name: "the client runs".into(),
+        action: format!("trigger {} {}", sc.action.as_str(), sc.amount),
+        outcome: if run.problem.is_some() { Outcome::Failed } else { Outcome::Passed },
+        duration_ms: started.elapsed().as_millis() as u64,
+        request: Some(crate::conform::step::redact(&serde_json::to_value(&env).unwrap_or_default())),
+        http_status: None,
+        response: Some(
+            serde_json::json!({ "outcome": run.outcome, "transcript": run.transcript, "journal": journal_view }),
+        ),
+        failures: run
+            .problem
+            .iter()
+            .map(|p| CheckFailure {
+                expectation: "client run".into(),
+                expected: "the client finishes and reports an outcome".into(),
+                actual: p.clone(),
+                diff: None,
+            })
+            .collect(),
+    });
+    for (i, rule) in sc.rules.iter().enumerate() {
+        let failures = rules::judge(*rule, &journal, &facts);
+        result.steps.push(StepResult {
+            index: i + 2,
+            name: rule.name().into(),
+            action: format!("rule {}", rule.name()),
+            outcome: if failures.is_empty() { Outcome::Passed } else { Outcome::Failed },
+            duration_ms: 0,
+            request: None,
+            http_status: None,
+            response: None,
+            failures,
+        });
+    }
+    if let Some(bad) = result.steps.iter().find(|s| s.outcome != Outcome::Passed) {
+        result.outcome = Outcome::Failed;
+        result.reason =
+            bad.failures.first().map(|f| format!("{}: expected {}, got {}", bad.name, f.expected, f.actual));
+    }
+    result.duration_ms = started.elapsed().as_millis() as u64;
+    result
+}
