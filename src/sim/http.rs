@@ -222,12 +222,44 @@ impl Incoming {
 /// Runs one request through the pipeline, journals it and answers (or drops) it.
 pub async fn serve_call(center: Arc<Center>, api: ApiId, req: axum::extract::Request) -> Response<Body> {
     let inc = Incoming::from_request(req, center.config.max_body_bytes).await;
-    let flow = process(&center, api, &inc).await;
-    finish(&center, Some(api), &inc, flow).await
+    let abort = inc.abort.clone();
+    // The call runs to its end even when the client goes away mid-way (a delayed transfer
+    // still commits and is journaled, as at a real center): hyper drops this future on a
+    // disconnect, but not the spawned task.
+    let task = tokio::spawn(async move {
+        let flow = process(&center, api, &inc).await;
+        record(&center, Some(api), &inc, flow)
+    });
+    match task.await {
+        Ok(Some(resp)) => resp,
+        Ok(None) => close_without_answer(abort).await,
+        Err(_) => json_response(StatusCode::INTERNAL_SERVER_ERROR, b"{}".to_vec()),
+    }
 }
 
 /// Journals the outcome and turns it into a response (or a dropped connection).
 pub async fn finish(center: &Center, api: Option<ApiId>, inc: &Incoming, flow: Flow) -> Response<Body> {
+    match record(center, api, inc, flow) {
+        Some(resp) => resp,
+        None => close_without_answer(inc.abort.clone()).await,
+    }
+}
+
+/// Closes the connection without an answer (fault injection).
+async fn close_without_answer(abort: Option<ConnAbort>) -> Response<Body> {
+    match abort {
+        Some(abort) => {
+            abort.0.notify_one();
+            // The connection task drops this future along with the connection.
+            std::future::pending::<()>().await;
+            unreachable!("a dropped connection is never answered")
+        }
+        None => json_response(StatusCode::BAD_GATEWAY, Vec::new()),
+    }
+}
+
+/// Journals the outcome; `None` means: close the connection without an answer.
+fn record(center: &Center, api: Option<ApiId>, inc: &Incoming, flow: Flow) -> Option<Response<Body>> {
     let now = center.now();
     let bank_tran_id = match inc.bank_tran_id.get() {
         Some(id) => Some(id.clone()),
@@ -253,27 +285,19 @@ pub async fn finish(center: &Center, api: Option<ApiId>, inc: &Incoming, flow: F
             entry.rsp_code = Some(reply.rsp.code().to_string());
             entry.bank_rsp_code = reply.bank.as_ref().map(|b| b.bank_rsp_code.code().to_string());
             center.journal.push(entry);
-            json_response(StatusCode::OK, reply.to_json(now))
+            Some(json_response(StatusCode::OK, reply.to_json(now)))
         }
         Flow::Raw(resp, code) => {
             entry.rsp_code = code;
             entry.http_status = resp.status().as_u16();
             center.journal.push(entry);
-            resp
+            Some(resp)
         }
         Flow::Drop => {
             entry.dropped = true;
             entry.http_status = 0;
             center.journal.push(entry);
-            match &inc.abort {
-                Some(abort) => {
-                    abort.0.notify_one();
-                    // The connection task drops this future along with the connection.
-                    std::future::pending::<()>().await;
-                    unreachable!("a dropped connection is never answered")
-                }
-                None => json_response(StatusCode::BAD_GATEWAY, Vec::new()),
-            }
+            None
         }
     }
 }

@@ -179,3 +179,34 @@ async fn the_admin_api_needs_its_token_and_can_add_users() {
     assert_eq!(s, 400);
     assert!(v["error"].as_str().unwrap().contains("seconds"), "{v}");
 }
+
+#[tokio::test]
+async fn a_transfer_whose_client_gave_up_still_completes_and_is_journaled() {
+    let sim = Sim::start().await;
+    let token = sim.user_token(USER1).await;
+    let oob = sim.oob_token().await;
+    sim.arm(json!({"api": "transfer.withdraw", "action": "delay", "ms": 300})).await;
+    let before = sim.balance_of(FIN1).await;
+    let body = sim.withdraw_body(FIN1, "900").await;
+    let impatient = reqwest::Client::builder().timeout(Duration::from_millis(100)).build().unwrap();
+    let err = impatient
+        .post(format!("{}/v2.0/transfer/withdraw/fin_num", sim.base))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .expect_err("the client times out first");
+    assert!(err.is_timeout());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(sim.balance_of(FIN1).await, before - 900, "the center finished the transfer");
+    let item = sim.result(&oob, "1", body["bank_tran_id"].as_str().unwrap(), &sim.today().await, "900").await;
+    assert_eq!(item["bank_rsp_code"], "000", "and 이체결과조회 says so");
+    let journal = sim.admin_get("/_sim/journal").await;
+    assert!(
+        journal["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["bank_tran_id"] == body["bank_tran_id"] && e["rsp_code"] == "A0000")
+    );
+}
