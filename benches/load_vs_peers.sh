@@ -15,7 +15,7 @@
 #   3. oha -c N -z Ds --no-tui, JSON output
 #   4. wrk -t1 -cN -dDs --latency
 #   5. locust FastHttpUser, headless, one process (one core: that is how locust runs
-#      unless started with --processes), spawn rate = users, --csv
+#      unless started with --processes), spawn rate = users, --csv and --json-file
 # and prints req/s, p50, p99, the CPU each generator used, and the ratios against the goals
 # (obharness >= 1.0x raw goose, >= 0.6x oha, >= 5x locust). Then it runs obharness for
 # 2,000,000 requests (benches/load/nginx-balance-2m.yaml: max_requests, 600 s cap), sampling
@@ -27,9 +27,11 @@
 #   BENCH_DURATION=10  BENCH_USERS=64           seconds per tool; connections/users
 #   BENCH_NGINX_PORT=18091                       loopback port
 #   BENCH_RAW_NO_METRICS=1                       also run raw goose with its metrics off
-#   BENCH_OBH_WORKERS="1 2"                      extra obharness rows with TOKIO_WORKER_THREADS
-#                                                set to each value (default: none; the main
-#                                                row uses tokio's default, one per core)
+#   BENCH_WORKERS="1 2"                          extra rows: obharness (TOKIO_WORKER_THREADS)
+#                                                and raw goose (--workers, metrics on) with
+#                                                that many tokio worker threads, for each
+#                                                value (default: none; the main rows use
+#                                                tokio's default, one worker per core)
 #   BENCH_MEM_REQUESTS=2000000                   requests of the memory run (0 skips it)
 #   BENCH_MEM_WARMUP=5                           the "after warm-up" RSS sample (seconds)
 #   BENCH_SKIP_BUILD=1                           use target/release/obharness and
@@ -56,7 +58,7 @@ MEM_REQUESTS="${BENCH_MEM_REQUESTS:-2000000}"
 MEM_WARMUP="${BENCH_MEM_WARMUP:-5}"
 MEM_CAP=600 # seconds: the memory profile's duration, and the sampler's bound
 RAW_NO_METRICS="${BENCH_RAW_NO_METRICS:-1}"
-OBH_WORKERS="${BENCH_OBH_WORKERS:-}"
+WORKERS="${BENCH_WORKERS:-}"
 VENV="${BENCH_LOCUST_VENV:-/tmp/obh-bench-locust}"
 NGX="http://127.0.0.1:${NGINX_PORT}"
 API_PATH="/v2.0/account/balance/fin_num"
@@ -72,7 +74,7 @@ in_range "$DURATION" 1 600 || die "BENCH_DURATION: whole seconds, 1 to 600"
 in_range "$USERS" 1 1000 || die "BENCH_USERS: 1 to 1000"
 in_range "$MEM_REQUESTS" 0 20000000 || die "BENCH_MEM_REQUESTS: 0 to 20000000"
 in_range "$MEM_WARMUP" 0 600 || die "BENCH_MEM_WARMUP: whole seconds"
-for w in $OBH_WORKERS; do [[ "$w" =~ ^[1-9][0-9]?$ ]] || die "BENCH_OBH_WORKERS: numbers 1 to 99"; done
+for w in $WORKERS; do in_range "$w" 1 64 || die "BENCH_WORKERS: numbers 1 to 64"; done
 
 # ---------------------------------------------------------------------------------------
 # Processes and cleanup
@@ -353,10 +355,12 @@ measure_obharness() { # name [TOKIO_WORKER_THREADS]
     "A0000 $ok of $n; window $(jq -r '.duration_ms' "$json") ms; exit $T_RC"
 }
 
-measure_raw() { # name --no-metrics?
-  local name="$1" line metrics=on
+measure_raw() { # name [--no-metrics | --workers N]
+  local name="$1" line metrics=on desc
   shift
   [[ "${1:-}" == --no-metrics ]] && metrics=off
+  desc="raw goose, goose metrics $metrics"
+  [[ "${1:-}" == --workers ]] && desc="raw goose, $2 tokio worker(s)"
   run_tool "$name" "$RAW" --host "$NGX" --path "$API_PATH?$QUERY" --users "$USERS" --run-time "$DURATION" "$@"
   line="$(grep -m1 '^RAW_GOOSE ' "$TMP/out/$name.txt" || true)"
   [[ -n "$line" ]] || { tail -n 30 "$TMP/out/$name.txt" >&2; die "raw_goose printed no RAW_GOOSE line (exit $T_RC)"; }
@@ -365,7 +369,7 @@ measure_raw() { # name --no-metrics?
     p50="$(kv "$line" goose_p50_us)"
     p99="$(kv "$line" goose_p99_us)"
   fi
-  record_row "$name" "raw goose, goose metrics $metrics" "$(kv "$line" rps)" "$p50" "$p99" \
+  record_row "$name" "$desc" "$(kv "$line" rps)" "$p50" "$p99" \
     "$(kv "$line" requests)" "$(kv "$line" errors)" \
     "own counter over $(kv "$line" window_s) s; goose counted $(kv "$line" goose_requests) after its ramp"
 }
@@ -403,24 +407,42 @@ measure_wrk() {
 }
 
 measure_locust() {
-  local name=locust csv="$TMP/out/locust" stats
+  local name=locust csv="$TMP/out/locust" final="$TMP/out/locust-final.json" stats
   run_tool "$name" env OBH_BENCH_PATH="$API_PATH?$QUERY" "$LOCUST" -f "$HERE/load/locustfile.py" --headless \
-    -u "$USERS" -r "$USERS" --run-time "${DURATION}s" --host "$NGX" --csv "$csv" --only-summary \
-    --loglevel WARNING
-  [[ -s "${csv}_stats.csv" ]] || { tail -n 30 "$TMP/out/$name.txt" >&2; die "locust wrote no CSV (exit $T_RC)"; }
-  # The Aggregated row: request count, failures, Requests/s, 50%, 99% (ms).
-  stats="$(python3 - "${csv}_stats.csv" <<'EOF'
-import csv, sys
-for row in csv.DictReader(open(sys.argv[1], newline="")):
-    if row["Name"] == "Aggregated":
-        ms = lambda k: round(float(row[k] or 0) * 1000)
-        print(row["Request Count"], row["Failure Count"], round(float(row["Requests/s"]), 2), ms("50%"), ms("99%"))
+    -u "$USERS" -r "$USERS" --run-time "${DURATION}s" --host "$NGX" --csv "$csv" --json-file "${final%.json}" \
+    --only-summary --loglevel WARNING
+  [[ -s "$final" ]] || { tail -n 30 "$TMP/out/$name.txt" >&2; die "locust wrote no final JSON (exit $T_RC)"; }
+  # The numbers come from --json-file (the final stats): --csv's _stats.csv is rewritten once a
+  # second while the run goes on, and its last version can miss the last second. Rate and
+  # percentiles are computed as locust computes them (percentiles from its response times
+  # rounded to ms).
+  stats="$(python3 - "$final" <<'EOF'
+import json, sys
+n = bad = 0
+times = {}
+start = last = None
+for e in json.load(open(sys.argv[1])):
+    n += e["num_requests"]
+    bad += e["num_failures"]
+    for k, v in e["response_times"].items():
+        times[float(k)] = times.get(float(k), 0) + v
+    start = e["start_time"] if start is None else min(start, e["start_time"])
+    last = max(last or 0, e["last_request_timestamp"] or 0)
+def pct(p):
+    want, seen = int(n * p), 0
+    for t in sorted(times, reverse=True):
+        seen += times[t]
+        if n - seen <= want:
+            return round(t * 1000)
+    return 0
+rps = n / (last - start) if n and last and last > start else 0
+print(n, bad, round(rps, 2), pct(0.50), pct(0.99))
 EOF
 )"
   local n bad rps p50 p99
   read -r n bad rps p50 p99 <<<"$stats"
   record_row "$name" "locust $("$LOCUST" --version 2>&1 | awk '{print $2; exit}') FastHttpUser, 1 proc" \
-    "$rps" "$p50" "$p99" "$n" "$bad" "percentiles rounded by locust; exit $T_RC"
+    "$rps" "$p50" "$p99" "$n" "$bad" "final stats (--json-file); percentiles from times rounded to ms; exit $T_RC"
 }
 
 # The memory run: obharness over MEM_REQUESTS requests, RSS sampled every second.
@@ -448,14 +470,14 @@ measure_memory() {
   n="$(jq -r '.overall.count' "$json")"
   ok="$(jq -r '.overall.rsp_codes.A0000 // 0' "$json")"
   secs="$(jq -r '.duration_ms / 1000' "$json")"
-  first="$(awk 'NR == 1 { print $2 }' "$samples")"
+  first="$(awk '$1 <= 1 { v = $2 } END { print v + 0 }' "$samples")"
   warm="$(awk -v w="$MEM_WARMUP" '$1 <= w { v = $2 } END { print v + 0 }' "$samples")"
   end="$(awk 'END { print $2 + 0 }' "$samples")"
   peak="$(awk '$2 > m { m = $2 } END { print m + 0 }' "$samples")"
   MEM_GROWTH_KIB=$((end - warm))
   MEM_PEAK_GROWTH_KIB=$((peak - warm))
   MEM_N="$n"
-  MEM_LINE="$(printf '%s requests (A0000 %s) in %s s, %s req/s; RSS %s MiB at start, %s MiB at %s s, %s MiB peak, %s MiB at the end (last sample, %s s)' \
+  MEM_LINE="$(printf '%s requests (A0000 %s) in %s s, %s req/s; RSS %s MiB at 1 s, %s MiB at %s s, %s MiB peak, %s MiB at the end (last sample, %s s)' \
     "$n" "$ok" "$secs" "$(jq -r '.overall.rate | round' "$json")" "$(mib "$first")" "$(mib "$warm")" "$MEM_WARMUP" \
     "$(mib "$peak")" "$(mib "$end")" "$(awk 'END { print $1 }' "$samples")")"
   # At most about 60 points: every k-th sample, and the last one.
@@ -474,9 +496,12 @@ probe="$(curl_ -s "$URL")"
 say "nginx up: GET $API_PATH answers $(wc -c <<<"$probe") bytes with rsp_code A0000"
 
 measure_obharness obharness
-for w in $OBH_WORKERS; do measure_obharness "obharness-w$w" "$w"; done
 measure_raw raw-goose
 [[ "$RAW_NO_METRICS" == 1 ]] && measure_raw raw-goose-nometrics --no-metrics
+for w in $WORKERS; do
+  measure_obharness "obharness-w$w" "$w"
+  measure_raw "raw-goose-w$w" --workers "$w"
+done
 measure_oha
 measure_wrk
 measure_locust
@@ -526,6 +551,10 @@ if [[ -n "${RPS[raw-goose-nometrics]:-}" ]]; then
   echo "  (for information: obharness / raw goose with metrics off = $(ratio "${RPS[obharness]}" "${RPS[raw-goose-nometrics]}")x;" \
     "raw goose metrics cost $(awk -v on="${RPS[raw-goose]}" -v off="${RPS[raw-goose-nometrics]}" 'BEGIN { printf "%.1f", (off > 0 ? (1 - on / off) * 100 : 0) }')% of its rate)"
 fi
+for w in $WORKERS; do
+  echo "  (for information: with $w tokio worker(s) each, obharness / raw goose = $(ratio "${RPS[obharness-w$w]}" "${RPS[raw-goose-w$w]}")x," \
+    "obharness / oha = $(ratio "${RPS[obharness-w$w]}" "${RPS[oha]}")x, obharness / locust = $(ratio "${RPS[obharness-w$w]}" "${RPS[locust]}")x)"
+done
 if ((MEM_REQUESTS > 0)); then
   growth_mib="$(mib "$MEM_GROWTH_KIB")"
   printf '  %-52s %s\n' "memory: RSS growth over $MEM_N requests < 50 MiB (is $growth_mib MiB)" \

@@ -173,6 +173,9 @@ pub struct LoadCommand {
     pub baseline: Option<PathBuf>,
     /// Percent, e.g. 10 for `--max-regression 10%`.
     pub max_regression: f64,
+    /// tokio worker threads; default: 1 against a separate target (fastest when it shares
+    /// the machine), every core for the embedded simulator (which runs in this process).
+    pub workers: Option<usize>,
     pub outputs: Outputs,
 }
 
@@ -253,8 +256,15 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
         indicatif::ProgressStyle::with_template("{spinner} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    // goose would take Ctrl-C over (and exit the process on a second one): ours stops the
+    // attack gracefully instead, so the partial run is still reported.
+    let _ = ctrlc::set_handler(|| goose::trigger_killswitch("interrupted (Ctrl-C)"));
+    let workers = cmd.workers.unwrap_or(if target.is_embedded() { cores() } else { 1 });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers.max(1))
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
     let result = runtime.block_on(crate::load::run(&plan, &target, Arc::new(Bar(bar))));
     let mut report = match result {
         Ok(r) => r,
@@ -380,4 +390,8 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
     }
     terminal::write_summary(&report, &style, stdout)?;
     Ok(if report.is_success() { exit::SUCCESS } else { exit::FAILURES })
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }

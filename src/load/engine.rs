@@ -376,8 +376,17 @@ pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> Transact
     Ok(())
 }
 
-/// The rsp_code of an answer body (an OAuth token answer counts as A0000).
+/// The rsp_code of an answer body (an OAuth token answer counts as A0000). The center's
+/// compact form `"rsp_code":"A0000"` is found by a byte scan; anything else is parsed.
 fn rsp_code_of(body: &[u8]) -> String {
+    const KEY: &[u8] = b"\"rsp_code\":\"";
+    if let Some(at) = body.windows(KEY.len()).position(|w| w == KEY)
+        && let Some(code) = body.get(at + KEY.len()..at + KEY.len() + 5)
+        && body.get(at + KEY.len() + 5) == Some(&b'"')
+        && code.iter().all(u8::is_ascii_alphanumeric)
+    {
+        return String::from_utf8_lossy(code).into_owned();
+    }
     #[derive(serde::Deserialize)]
     struct Code<'a> {
         #[serde(borrow)]
@@ -456,5 +465,7 @@ mod tests {
         assert_eq!(rsp_code_of(br#"{"rsp_code":"A0326","x":1}"#), "A0326");
         assert_eq!(rsp_code_of(br#"{"access_token":"t","token_type":"Bearer"}"#), "A0000");
         assert_eq!(rsp_code_of(b"<html>"), "none");
+        assert_eq!(rsp_code_of(br#"{ "rsp_code" : "A0004" }"#), "A0004", "spaced JSON falls back to parsing");
+        assert_eq!(rsp_code_of(br#"{"a":"\"rsp_code\":\"X","rsp_code":"A0000"}"#), "A0000");
     }
 }
