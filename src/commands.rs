@@ -133,22 +133,34 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let mut report = runtime.block_on(conform::run(scenarios, Arc::new(target), &opts, progress));
     // Source order makes reports stable from run to run.
     report.scenarios.sort_by(|a, b| (a.source.as_str(), a.id.as_str()).cmp(&(b.source.as_str(), b.id.as_str())));
+    finish_run(&report, &style, cmd.junit.as_deref(), cmd.json.as_deref(), &cmd.outputs, "conformance")
+}
+
+/// Writes a conformance-shaped run's failures, report files and summary; the exit code.
+fn finish_run(
+    report: &report::RunReport,
+    style: &terminal::Style,
+    junit: Option<&Path>,
+    json: Option<&Path>,
+    outputs: &Outputs,
+    kind: &str,
+) -> anyhow::Result<u8> {
     let stdout = &mut std::io::stdout();
-    terminal::write_failures(&report, &style, stdout)?;
-    if let Some(path) = &cmd.junit {
-        write_file(path, |w| report::junit::write(&report, w))?;
+    terminal::write_failures(report, style, stdout)?;
+    if let Some(path) = junit {
+        write_file(path, |w| report::junit::write(report, w))?;
     }
-    if let Some(path) = &cmd.json {
-        write_file(path, |w| report::json::write(&report, w))?;
+    if let Some(path) = json {
+        write_file(path, |w| report::json::write(report, w))?;
     }
-    if let Some(path) = cmd.outputs.html_path("conformance") {
-        write_file(&path, |w| report::html::write_conformance(&report, w))?;
+    if let Some(path) = outputs.html_path(kind) {
+        write_file(&path, |w| report::html::write_conformance(report, w))?;
         println!("HTML report: {}", path.display());
     }
-    if let Some(path) = &cmd.outputs.markdown {
-        write_file(path, |w| report::markdown::write_conformance(&report, w))?;
+    if let Some(path) = &outputs.markdown {
+        write_file(path, |w| report::markdown::write_conformance(report, w))?;
     }
-    terminal::write_summary(&report, &style, stdout)?;
+    terminal::write_summary(report, style, stdout)?;
     Ok(if report.is_success() { exit::SUCCESS } else { exit::FAILURES })
 }
 
@@ -373,23 +385,7 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
         sim.shutdown().await;
         anyhow::Ok(report)
     })?;
-    let stdout = &mut std::io::stdout();
-    terminal::write_failures(&report, &style, stdout)?;
-    if let Some(path) = &cmd.junit {
-        write_file(path, |w| report::junit::write(&report, w))?;
-    }
-    if let Some(path) = &cmd.json {
-        write_file(path, |w| report::json::write(&report, w))?;
-    }
-    if let Some(path) = cmd.outputs.html_path("client-certification") {
-        write_file(&path, |w| report::html::write_conformance(&report, w))?;
-        println!("HTML report: {}", path.display());
-    }
-    if let Some(path) = &cmd.outputs.markdown {
-        write_file(path, |w| report::markdown::write_conformance(&report, w))?;
-    }
-    terminal::write_summary(&report, &style, stdout)?;
-    Ok(if report.is_success() { exit::SUCCESS } else { exit::FAILURES })
+    finish_run(&report, &style, cmd.junit.as_deref(), cmd.json.as_deref(), &cmd.outputs, "client-certification")
 }
 
 fn cores() -> usize {

@@ -124,31 +124,7 @@ async fn concurrent_duplicates_move_money_once() {
     assert_eq!(sim.balance_of(FIN1).await, before - 1000);
 }
 
-/// Runs futures concurrently on this task (no extra dependency for join_all).
-pub async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let handles: Vec<_> = futs.map(Box::pin).collect();
-    let mut out = Vec::with_capacity(handles.len());
-    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut done = true;
-        for (i, slot) in pending.iter_mut().enumerate() {
-            if let Some(f) = slot {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => {
-                        results[i] = Some(v);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
-    })
-    .await;
-    out.extend(results.into_iter().map(|r| r.expect("completed")));
-    out
-}
+pub use obharness::conform::step::join_all as futures_join_all;
 
 #[tokio::test]
 async fn transfer_apis_are_denied_from_an_unregistered_address() {
