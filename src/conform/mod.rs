@@ -182,12 +182,7 @@ async fn run_one(
     // Scenario variables are rendered once, in order, before the first step.
     let now = session.tran_dtime().await;
     for (name, t) in &s.scenario.vars {
-        let value = t.render(&|n| match n {
-            "tran_dtime" => Some(now.clone()),
-            "today" => Some(now[..8].to_string()),
-            "new_bank_tran_id" => Some(session.new_bank_tran_id()),
-            _ => session.vars.get(n).cloned().or_else(|| session.data.values.get(n).cloned()),
-        });
+        let value = t.render(&|n| step::lookup(&session, &now, n));
         match value {
             Ok(v) => {
                 session.vars.insert(name.clone(), v);

@@ -47,7 +47,7 @@ pub fn redact(v: &Value) -> Value {
 }
 
 /// The value of a variable: built-ins, then the session's variables, then the target's data.
-fn lookup(session: &Session, tran_dtime: &str, name: &str) -> Option<String> {
+pub fn lookup(session: &Session, tran_dtime: &str, name: &str) -> Option<String> {
     match name {
         "tran_dtime" => Some(tran_dtime.to_string()),
         "today" => Some(tran_dtime.get(..8).unwrap_or("").to_string()),
@@ -178,7 +178,7 @@ pub async fn run(ctx: &StepCtx<'_>, session: &mut Session, step: &Step, index: u
 }
 
 /// The credential a call uses when the step names none.
-fn default_credential(api: ApiId) -> &'static str {
+pub fn default_credential(api: ApiId) -> &'static str {
     let scopes = api.api().scopes;
     if scopes.is_empty() {
         "none"

@@ -22,7 +22,7 @@ use crate::conform::session::Session;
 use crate::scenario::model::WithValue;
 use crate::scenario::request::{self, Fresh};
 use crate::scenario::template::Template;
-use crate::spec::{ApiId, ParamsIn, Scope};
+use crate::spec::{ApiId, ParamsIn};
 
 /// One call of the mix, prepared once: everything but the fresh bank_tran_id.
 pub struct Entry {
@@ -136,27 +136,11 @@ fn method_of(m: &str) -> GooseMethod {
     }
 }
 
-fn default_credential(api: ApiId) -> &'static str {
-    let scopes = api.api().scopes;
-    if scopes.is_empty() {
-        "none"
-    } else if scopes.contains(&Scope::Oob) {
-        "institution"
-    } else {
-        "user"
-    }
-}
-
 /// Prepares the mix against an open session: tokens obtained and requests built once,
 /// outside the measured window.
 pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, String> {
     let now = session.tran_dtime().await;
-    let lookup = |n: &str| match n {
-        "tran_dtime" => Some(now.clone()),
-        "today" => Some(now[..8].to_string()),
-        "new_bank_tran_id" => Some(session.new_bank_tran_id()),
-        _ => session.vars.get(n).cloned().or_else(|| session.data.values.get(n).cloned()),
-    };
+    let lookup = |n: &str| crate::conform::step::lookup(session, &now, n);
     let render = |t: &Template| t.render(&lookup).map_err(|e| e.to_string());
     let mut entries = Vec::new();
     for m in &plan.profile.mix {
@@ -179,7 +163,7 @@ pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, Strin
         let base = request::build(api, &session.data, &mut fresh, &overrides);
         let credential = match &m.as_ {
             Some(t) => render(t)?,
-            None => default_credential(api).to_string(),
+            None => crate::conform::step::default_credential(api).to_string(),
         };
         let auth = match credential.as_str() {
             "none" => None,
