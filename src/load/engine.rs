@@ -27,8 +27,9 @@ use crate::spec::{ApiId, ParamsIn};
 /// One call of the mix, prepared once: everything but the fresh bank_tran_id.
 pub struct Entry {
     pub api: ApiId,
-    method: GooseMethod,
-    path: String,
+    method: reqwest::Method,
+    /// Parsed once: URL parsing was measured at ~12% of the engine's CPU per request.
+    url: reqwest::Url,
     params_in: ParamsIn,
     base: Map<String, Value>,
     /// Where the fresh bank_tran_id goes: top level, or in `req_list[0]` (deposit).
@@ -127,13 +128,8 @@ impl Shared {
     }
 }
 
-fn method_of(m: &str) -> GooseMethod {
-    match m {
-        "POST" => GooseMethod::Post,
-        "PUT" => GooseMethod::Put,
-        "DELETE" => GooseMethod::Delete,
-        _ => GooseMethod::Get,
-    }
+fn method_of(m: &str) -> reqwest::Method {
+    reqwest::Method::from_bytes(m.as_bytes()).unwrap_or(reqwest::Method::GET)
 }
 
 /// Prepares the mix against an open session: tokens obtained and requests built once,
@@ -176,7 +172,7 @@ pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, Strin
         entries.push(Entry {
             api,
             method: method_of(api.api().method),
-            path: api.api().path.to_string(),
+            url: reqwest::Url::parse(&format!("{}{}", session.base_url, api.api().path)).map_err(|e| e.to_string())?,
             params_in: api.api().params_in,
             carries_id: base.contains_key("bank_tran_id") || id_in_list,
             id_in_list,
@@ -306,7 +302,13 @@ pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> Transact
             params.insert("bank_tran_id".into(), id);
         }
     }
-    let mut rb = user.get_request_builder(&entry.method, &entry.path)?;
+    let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let mut url = entry.url.clone();
+    if entry.params_in == ParamsIn::Query {
+        let pairs: Vec<(&str, String)> = params.iter().map(|(k, v)| (k.as_str(), text(v))).collect();
+        url.set_query(Some(&serde_urlencoded::to_string(pairs).unwrap_or_default()));
+    }
+    let mut rb = user.client.request(entry.method.clone(), url);
     if let Some(auth) = &entry.auth {
         rb = rb.header(reqwest::header::AUTHORIZATION, auth.as_str());
     }
@@ -314,12 +316,8 @@ pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> Transact
         rb = rb.header(k.as_str(), v.as_str());
     }
     rb = match entry.params_in {
-        ParamsIn::Query => {
-            rb.query(&params.iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap_or(""))).collect::<Vec<_>>())
-        }
-        ParamsIn::Form => {
-            rb.form(&params.iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap_or(""))).collect::<Vec<_>>())
-        }
+        ParamsIn::Query => rb,
+        ParamsIn::Form => rb.form(&params.iter().map(|(k, v)| (k.as_str(), text(v))).collect::<Vec<_>>()),
         ParamsIn::Json => rb.json(&params),
     };
     let req = GooseRequest::builder().name(entry.api.as_str()).set_request_builder(rb).build();
