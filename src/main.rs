@@ -85,15 +85,8 @@ struct RunArgs {
     /// Where golden snapshots live.
     #[arg(long, default_value = "golden", value_name = "DIR")]
     golden_dir: PathBuf,
-    /// Write a self-contained HTML report.
-    #[arg(long, value_name = "FILE")]
-    html: Option<PathBuf>,
-    /// Write a Markdown summary (for CI job summaries).
-    #[arg(long, value_name = "FILE")]
-    markdown: Option<PathBuf>,
-    /// Write the HTML report to reports/<kind>-<timestamp>.html.
-    #[arg(long)]
-    report: bool,
+    #[command(flatten)]
+    outputs: OutputArgs,
 }
 
 #[derive(clap::Args)]
@@ -117,15 +110,8 @@ struct CertifyArgs {
     /// Write the run model as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
-    /// Write a self-contained HTML report.
-    #[arg(long, value_name = "FILE")]
-    html: Option<PathBuf>,
-    /// Write a Markdown summary.
-    #[arg(long, value_name = "FILE")]
-    markdown: Option<PathBuf>,
-    /// Write the HTML report to reports/client-certification-<timestamp>.html.
-    #[arg(long)]
-    report: bool,
+    #[command(flatten)]
+    outputs: OutputArgs,
 }
 
 #[derive(clap::Args)]
@@ -151,6 +137,13 @@ struct LoadArgs {
     /// machine, 62.6k vs 53.4k req/s with 2 on 2 cores — every core for the embedded simulator).
     #[arg(long)]
     workers: Option<usize>,
+    #[command(flatten)]
+    outputs: OutputArgs,
+}
+
+/// Human-facing report files, shared by run, load and certify-client.
+#[derive(clap::Args)]
+struct OutputArgs {
     /// Write a self-contained HTML report.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
@@ -160,6 +153,12 @@ struct LoadArgs {
     /// Write the HTML report to reports/<kind>-<timestamp>.html.
     #[arg(long)]
     report: bool,
+}
+
+impl From<OutputArgs> for commands::Outputs {
+    fn from(a: OutputArgs) -> Self {
+        commands::Outputs { html: a.html, markdown: a.markdown, report: a.report }
+    }
 }
 
 #[derive(clap::Args)]
@@ -213,7 +212,7 @@ fn main() -> ExitCode {
             expected_failures: args.expected_failures,
             bless: args.bless,
             golden_dir: args.golden_dir,
-            outputs: commands::Outputs { html: args.html, markdown: args.markdown, report: args.report },
+            outputs: args.outputs.into(),
         }),
         Command::CertifyClient(args) => commands::certify(commands::CertifyCommand {
             paths: args.paths,
@@ -225,7 +224,7 @@ fn main() -> ExitCode {
             },
             junit: args.junit,
             json: args.json,
-            outputs: commands::Outputs { html: args.html, markdown: args.markdown, report: args.report },
+            outputs: args.outputs.into(),
         }),
         Command::Load(args) => commands::load(commands::LoadCommand {
             profile: args.profile,
@@ -235,7 +234,7 @@ fn main() -> ExitCode {
             baseline: args.baseline,
             max_regression: args.max_regression,
             workers: args.workers,
-            outputs: commands::Outputs { html: args.html, markdown: args.markdown, report: args.report },
+            outputs: args.outputs.into(),
         }),
         Command::Report { json, html, markdown } => commands::rerender(&json, html.as_deref(), markdown.as_deref()),
         Command::Sim(args) => run_sim(args).map(|()| exit::SUCCESS),
