@@ -193,6 +193,22 @@ struct SimArgs {
     /// tokio worker threads (1 is best when a load generator shares the machine).
     #[arg(long, default_value_t = 1)]
     workers: usize,
+    /// Serve HTTPS: with a certificate generated at start (for the listen address and
+    /// localhost), or the one given by --tls-cert/--tls-key.
+    #[arg(long)]
+    tls: bool,
+    /// PEM certificate chain to serve (implies --tls; needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Write the certificate clients should trust (the generated CA) to this file.
+    #[arg(long, value_name = "FILE")]
+    tls_ca_out: Option<PathBuf>,
+    /// Refuse JSON numbers where the reference has strings (A0004) instead of accepting them.
+    #[arg(long)]
+    strict_string_fields: bool,
 }
 
 fn main() -> ExitCode {
@@ -267,9 +283,16 @@ fn run_sim(args: SimArgs) -> anyhow::Result<()> {
         .transpose()?;
     let access_denied_code = RspCode::from_code(&args.access_denied_code)
         .ok_or_else(|| anyhow::anyhow!("--access-denied-code '{}' is not a known rsp_code", args.access_denied_code))?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(sim::tls::TlsMaterial::from_files(cert, key)?),
+        _ if args.tls || args.tls_ca_out.is_some() => Some(sim::tls::TlsMaterial::generate(args.listen.ip())?),
+        _ => None,
+    };
     let config = SimConfig {
         fixture,
         clock_start,
+        tls,
+        strict_string_fields: args.strict_string_fields,
         operating_hours: !args.no_operating_hours,
         quirks: args.quirk,
         access_denied_code,
@@ -279,5 +302,5 @@ fn run_sim(args: SimArgs) -> anyhow::Result<()> {
         fixture_origin: args.fixtures,
         ..SimConfig::default()
     };
-    sim::run_standalone(sim::StandaloneOptions { listen: args.listen, workers: args.workers }, config)
+    sim::run_standalone(sim::StandaloneOptions { listen: args.listen, workers: args.workers, tls_ca_out: args.tls_ca_out }, config)
 }

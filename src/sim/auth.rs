@@ -1,6 +1,10 @@
 //! OAuth 2.0 state: authorization codes, access and refresh tokens.
 //!
-//! Tokens are opaque random strings; lookups on the hot path take a read lock only.
+//! Access tokens are JWTs shaped like the center's (HS256; `aud` = user_seq_no for user tokens,
+//! client_use_code for institution tokens; `scope` array; `iss`; `exp`; `jti`), signed with a
+//! per-simulator secret, so clients that decode the token to read user_seq_no or the expiry
+//! work unchanged. The simulator's own table stays the authority (revocation, refresh):
+//! lookups on the hot path take a read lock only and never parse the token.
 
 use std::collections::HashMap;
 
@@ -50,13 +54,13 @@ impl Scopes {
         self.0 & !other.0 == 0
     }
 
+    /// The granted scopes in canonical order.
+    pub fn iter(self) -> impl Iterator<Item = Scope> {
+        [Scope::Login, Scope::Inquiry, Scope::Transfer, Scope::Oob, Scope::Sa].into_iter().filter(move |s| self.contains(*s))
+    }
+
     pub fn to_wire(self) -> String {
-        [Scope::Login, Scope::Inquiry, Scope::Transfer, Scope::Oob, Scope::Sa]
-            .into_iter()
-            .filter(|s| self.contains(*s))
-            .map(Scope::as_str)
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.iter().map(Scope::as_str).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -109,11 +113,49 @@ pub enum TokenCheck {
     Expired,
 }
 
-#[derive(Default)]
 pub struct Tokens {
     access: RwLock<HashMap<String, TokenInfo>>,
     refresh: Mutex<HashMap<String, RefreshGrant>>,
     codes: Mutex<HashMap<String, CodeGrant>>,
+    /// The HS256 key of this simulator's JWTs; new at every start.
+    signing_key: aws_lc_rs::hmac::Key,
+}
+
+impl Default for Tokens {
+    fn default() -> Self {
+        let secret: [u8; 32] = rand::rng().random();
+        Tokens {
+            access: RwLock::default(),
+            refresh: Mutex::default(),
+            codes: Mutex::default(),
+            signing_key: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &secret),
+        }
+    }
+}
+
+/// The `iss` claim of the center's tokens. source: decoded test-bed access tokens
+/// (docs/simulator.md, "Tokens").
+pub const TOKEN_ISSUER: &str = "https://www.openbanking.or.kr";
+
+/// The claims of an access token, as the center puts them.
+#[derive(Debug, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    /// user_seq_no (user tokens) or client_use_code (institution tokens).
+    pub aud: String,
+    pub scope: Vec<String>,
+    pub iss: String,
+    /// Expiry, seconds since the Unix epoch.
+    pub exp: i64,
+    pub jti: String,
+}
+
+/// Reads the claims of a JWT without checking its signature (what a client does to learn
+/// its user_seq_no or expiry).
+pub fn decode_claims(token: &str) -> Option<Claims> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 pub fn random_token(len: usize) -> String {
@@ -130,6 +172,35 @@ pub struct Issued {
 }
 
 impl Tokens {
+    /// Signs a new access token for `aud`.
+    fn jwt(&self, aud: &str, scopes: Scopes, expires_at: DateTime<FixedOffset>) -> String {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let claims = Claims {
+            aud: aud.to_string(),
+            scope: scopes.iter().map(|s| s.as_str().to_string()).collect(),
+            iss: TOKEN_ISSUER.to_string(),
+            exp: expires_at.timestamp(),
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        let mut token = b64.encode(br#"{"typ":"JWT","alg":"HS256"}"#);
+        token.push('.');
+        token.push_str(&b64.encode(serde_json::to_vec(&claims).expect("claims serialise")));
+        let signature = aws_lc_rs::hmac::sign(&self.signing_key, token.as_bytes());
+        token.push('.');
+        token.push_str(&b64.encode(signature.as_ref()));
+        token
+    }
+
+    /// Whether `token` carries this simulator's signature (tokens are looked up, not
+    /// verified, on the hot path; this is for tests and tools).
+    pub fn signature_valid(&self, token: &str) -> bool {
+        use base64::Engine;
+        let Some((signed, signature)) = token.rsplit_once('.') else { return false };
+        let Ok(signature) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature) else { return false };
+        aws_lc_rs::hmac::verify(&self.signing_key, signed.as_bytes(), &signature).is_ok()
+    }
+
     pub fn check(&self, token: &str, now: DateTime<FixedOffset>) -> TokenCheck {
         match self.access.read().get(token) {
             None => TokenCheck::Unknown,
@@ -151,14 +222,15 @@ impl Tokens {
     }
 
     pub fn issue_user(&self, user_seq_no: &str, scopes: Scopes, now: DateTime<FixedOffset>) -> Issued {
-        let access_token = random_token(64);
-        let refresh_token = random_token(64);
+        let expires_at = now + Duration::seconds(TOKEN_LIFETIME_SECS);
+        let access_token = self.jwt(user_seq_no, scopes, expires_at);
+        let refresh_token = self.jwt(user_seq_no, scopes, now + Duration::seconds(REFRESH_LIFETIME_SECS));
         self.access.write().insert(
             access_token.clone(),
             TokenInfo {
                 subject: Subject::User(user_seq_no.to_string()),
                 scopes,
-                expires_at: now + Duration::seconds(TOKEN_LIFETIME_SECS),
+                expires_at,
                 refresh_token: Some(refresh_token.clone()),
             },
         );
@@ -174,14 +246,16 @@ impl Tokens {
         Issued { access_token, refresh_token: Some(refresh_token), scopes, user_seq_no: Some(user_seq_no.to_string()) }
     }
 
-    pub fn issue_institution(&self, scopes: Scopes, now: DateTime<FixedOffset>) -> Issued {
-        let access_token = random_token(64);
+    /// An institution token (client_credentials); its `aud` is the institution's client_use_code.
+    pub fn issue_institution(&self, client_use_code: &str, scopes: Scopes, now: DateTime<FixedOffset>) -> Issued {
+        let expires_at = now + Duration::seconds(TOKEN_LIFETIME_SECS);
+        let access_token = self.jwt(client_use_code, scopes, expires_at);
         self.access.write().insert(
             access_token.clone(),
             TokenInfo {
                 subject: Subject::Institution,
                 scopes,
-                expires_at: now + Duration::seconds(TOKEN_LIFETIME_SECS),
+                expires_at,
                 refresh_token: None,
             },
         );
@@ -247,6 +321,27 @@ mod tests {
         assert_eq!(s.to_wire(), "login inquiry transfer");
         assert!(Scopes::parse("login banana").is_err());
         assert!(Scopes::parse("login").unwrap().is_subset_of(s));
+    }
+
+    #[test]
+    fn access_tokens_are_signed_jwts_with_the_centers_claims() {
+        let t = Tokens::default();
+        let now = embedded_clock_start();
+        let user = t.issue_user("1100000001", Scopes::parse("login inquiry transfer").unwrap(), now);
+        assert_eq!(user.access_token.split('.').count(), 3, "header.claims.signature");
+        let claims = decode_claims(&user.access_token).unwrap();
+        assert_eq!(claims.aud, "1100000001");
+        assert_eq!(claims.scope, ["login", "inquiry", "transfer"]);
+        assert_eq!(claims.iss, TOKEN_ISSUER);
+        assert_eq!(claims.exp, now.timestamp() + TOKEN_LIFETIME_SECS);
+        assert!(t.signature_valid(&user.access_token));
+        let inst = t.issue_institution("M202601315", Scopes::parse("oob").unwrap(), now);
+        assert_eq!(decode_claims(&inst.access_token).unwrap().aud, "M202601315");
+        // A token signed by another simulator is not ours, even with the same claims.
+        assert!(!Tokens::default().signature_valid(&user.access_token));
+        let mut forged = user.access_token.clone();
+        forged.push('x');
+        assert!(!t.signature_valid(&forged));
     }
 
     #[test]

@@ -67,6 +67,10 @@ pub struct SimConfig {
     pub max_body_bytes: usize,
     /// Where the fixture came from, for messages.
     pub fixture_origin: Option<PathBuf>,
+    /// Serve HTTPS with this certificate (`--tls`); `None` = plain HTTP.
+    pub tls: Option<super::tls::TlsMaterial>,
+    /// Refuse JSON numbers where the reference has strings (A0004) instead of reading them as text.
+    pub strict_string_fields: bool,
 }
 
 impl Default for SimConfig {
@@ -82,6 +86,8 @@ impl Default for SimConfig {
             journal_capacity: 10_000,
             max_body_bytes: 64 * 1024,
             fixture_origin: None,
+            tls: None,
+            strict_string_fields: false,
         }
     }
 }

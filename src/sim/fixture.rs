@@ -70,6 +70,15 @@ pub struct AccountFixture {
     pub product_name: String,
     #[serde(default)]
     pub account_alias: String,
+    /// 개별저축은행명, for an account at a savings bank (bank_code_std 050).
+    #[serde(default)]
+    pub savings_bank_name: String,
+    /// 회차번호, for accounts that have one.
+    #[serde(default)]
+    pub account_seq: String,
+    /// 오픈뱅킹 납부자번호; generated from the registration date and fintech_use_num when absent.
+    #[serde(default)]
+    pub payer_num: Option<String>,
     /// Whether 금융정보 제3자제공동의 is given (fresh at the clock's start).
     #[serde(default = "yes")]
     pub inquiry_agree: bool,

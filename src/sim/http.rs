@@ -112,14 +112,14 @@ impl Reply {
         m.insert("api_tran_id".into(), Value::String(uuid::Uuid::new_v4().to_string()));
         m.insert("api_tran_dtm".into(), Value::String(api_tran_dtm(now)));
         m.insert("rsp_code".into(), Value::String(self.rsp.code().into()));
-        let msg = self.message.clone().unwrap_or_else(|| self.rsp.message().to_string());
+        let msg = self.message.clone().unwrap_or_else(|| self.rsp.wire_message().to_string());
         m.insert("rsp_message".into(), Value::String(msg));
         if let Some(b) = &self.bank {
             m.insert("bank_tran_id".into(), Value::String(b.bank_tran_id.clone()));
             m.insert("bank_tran_date".into(), Value::String(b.bank_tran_date.clone()));
             m.insert("bank_code_tran".into(), Value::String(b.bank_code_tran.clone()));
             m.insert("bank_rsp_code".into(), Value::String(b.bank_rsp_code.code().into()));
-            let bmsg = b.bank_rsp_message.clone().unwrap_or_else(|| b.bank_rsp_code.message().to_string());
+            let bmsg = b.bank_rsp_message.clone().unwrap_or_else(|| b.bank_rsp_code.wire_message().to_string());
             m.insert("bank_rsp_message".into(), Value::String(bmsg));
         }
         serde_json::to_vec(&Value::Object(m)).unwrap_or_default()
@@ -385,6 +385,14 @@ async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
             }
         },
     };
+    let mut params = params;
+    // [project rule] JSON numbers where the reference has strings (`"tran_amt": 100`) are read
+    // as their decimal text: the center's handling is not public, so the simulator accepts
+    // rather than rejects; the raw body stays in the journal, where certify-client's advisory
+    // rule `string-typed-fields` finds them. `--strict-string-fields` refuses them (A0004).
+    if !center.config.strict_string_fields {
+        stringify_numbers(&mut params);
+    }
     if let Err(e) = check_fields(api.request, &params) {
         reject!(Reply::error_msg(RspCode::FormatError, e));
     }
@@ -468,6 +476,19 @@ async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
     }
 }
 
+/// Replaces every JSON number in `params` (lists included) by its decimal text.
+fn stringify_numbers(params: &mut Map<String, Value>) {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Number(n) => *v = Value::String(n.to_string()),
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            Value::Object(m) => m.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    params.values_mut().for_each(walk);
+}
+
 fn override_codes(reply: &mut Reply, ctx: &Ctx, rsp: RspCode, bank: Option<BankRspCode>) {
     reply.rsp = rsp;
     reply.message = None;
@@ -477,7 +498,7 @@ fn override_codes(reply: &mut Reply, ctx: &Ctx, rsp: RspCode, bank: Option<BankR
     {
         let code = bank.unwrap_or(BankRspCode::Ok);
         item["bank_rsp_code"] = code.code().into();
-        item["bank_rsp_message"] = code.message().into();
+        item["bank_rsp_message"] = code.wire_message().into();
         return;
     }
     if let Some(code) = bank {

@@ -91,6 +91,12 @@ pub struct Account {
     pub product_name: String,
     pub alias: String,
     pub issue_date: String,
+    /// 개별저축은행명 for accounts at a savings bank (bank code 050); blank otherwise.
+    pub savings_bank_name: String,
+    /// 회차번호 (blank for accounts without one).
+    pub account_seq: String,
+    /// 오픈뱅킹 납부자번호 (user accounts).
+    pub payer_num: String,
     pub owner: Option<UserIdx>,
     /// 금융정보 제3자제공동의 time; `None` = not given or cancelled.
     pub inquiry_agree: Option<DateTime<FixedOffset>>,
@@ -114,6 +120,14 @@ impl Account {
     pub fn cancelled(&self) -> bool {
         self.inquiry_agree.is_none() && self.transfer_agree.is_none()
     }
+}
+
+/// [project rule] A payer number no fixture names: the registration date and the fintech
+/// number's last 12 digits, 20 characters like the real answer's `"20230410319808135955"`.
+fn default_payer_num(registered: DateTime<FixedOffset>, fintech_use_num: &impl std::fmt::Display) -> String {
+    let fintech = fintech_use_num.to_string();
+    let tail = &fintech[fintech.len().saturating_sub(12)..];
+    format!("{}{tail:0>12}", crate::spec::time::date8(registered))
 }
 
 #[derive(Debug, Clone)]
@@ -265,6 +279,9 @@ impl World {
             product_name: "기업 자유입출금".into(),
             alias: String::new(),
             issue_date: "20200101".into(),
+            savings_bank_name: String::new(),
+            account_seq: String::new(),
+            payer_num: String::new(),
             owner: None,
             inquiry_agree: None,
             transfer_agree: None,
@@ -301,6 +318,9 @@ impl World {
                     product_name: a.product_name.clone(),
                     alias: a.account_alias.clone(),
                     issue_date: "20200101".into(),
+                    savings_bank_name: a.savings_bank_name.clone(),
+                    account_seq: a.account_seq.clone(),
+                    payer_num: a.payer_num.clone().unwrap_or_else(|| default_payer_num(start, &a.fintech_use_num)),
                     owner: Some(idx),
                     inquiry_agree: a.inquiry_agree.then_some(start),
                     transfer_agree: a.transfer_agree.then_some(start),

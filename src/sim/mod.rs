@@ -20,6 +20,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod registry;
 pub mod server;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,15 +35,18 @@ pub use fixture::Fixture;
 /// A running simulator; dropping it stops accepting connections.
 pub struct SimHandle {
     pub addr: SocketAddr,
+    /// Whether the listener speaks HTTPS (`--tls`).
+    pub tls: bool,
     pub center: Arc<Center>,
     shutdown: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl SimHandle {
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (`https://` over TLS).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub fn admin_token(&self) -> &str {
@@ -67,11 +71,16 @@ impl Drop for SimHandle {
 /// Starts a simulator on an already-bound listener, on the current tokio runtime.
 pub fn start_on(listener: TcpListener, config: SimConfig) -> std::io::Result<SimHandle> {
     let addr = listener.local_addr()?;
+    let acceptor = match &config.tls {
+        Some(material) => Some(material.acceptor().map_err(std::io::Error::other)?),
+        None => None,
+    };
+    let tls = acceptor.is_some();
     let center = Center::new(config);
     let (tx, rx) = watch::channel(false);
     let router = server::router(center.clone());
-    let task = tokio::spawn(server::serve(listener, router, rx));
-    Ok(SimHandle { addr, center, shutdown: tx, task: Some(task) })
+    let task = tokio::spawn(server::serve(listener, router, rx, acceptor));
+    Ok(SimHandle { addr, tls, center, shutdown: tx, task: Some(task) })
 }
 
 /// Starts a simulator on `addr` (use port 0 for an ephemeral port).
@@ -89,6 +98,8 @@ pub struct StandaloneOptions {
     pub listen: SocketAddr,
     /// tokio worker threads; one is best when a load generator shares the machine.
     pub workers: usize,
+    /// Where to write the certificate a client should trust (`--tls-ca-out`).
+    pub tls_ca_out: Option<std::path::PathBuf>,
 }
 
 /// Runs a standalone simulator until Ctrl-C, printing its addresses and admin token.
@@ -101,6 +112,7 @@ pub fn run_standalone(opts: StandaloneOptions, config: SimConfig) -> anyhow::Res
         .context("cannot start the tokio runtime")?;
     runtime.block_on(async move {
         let quirks: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
+        let trust_pem = config.tls.as_ref().map(|m| m.trust_pem.clone());
         let handle = start(opts.listen, config).await.with_context(|| format!("cannot listen on {}", opts.listen))?;
         let base = handle.base_url();
         println!("obharness simulator listening on {base}");
@@ -108,6 +120,19 @@ pub fn run_standalone(opts: StandaloneOptions, config: SimConfig) -> anyhow::Res
         println!("  OpenAPI:  {base}/openapi.json");
         println!("  admin:    {base}/_sim/  (header X-Sim-Admin-Token: {})", handle.admin_token());
         println!("  clock:    {}", handle.center.now().to_rfc3339());
+        if let Some(pem) = trust_pem {
+            match &opts.tls_ca_out {
+                Some(path) => {
+                    std::fs::write(path, &pem).with_context(|| format!("cannot write {}", path.display()))?;
+                    println!("  TLS:      trust {} (e.g. curl --cacert {0}, reqwest Certificate::from_pem,", path.display());
+                    println!("            Java keytool -importcert -file {0}, NODE_EXTRA_CA_CERTS={0})", path.display());
+                }
+                None => {
+                    println!("  TLS:      trust this certificate (or pass --tls-ca-out FILE to have it written):");
+                    print!("{pem}");
+                }
+            }
+        }
         if !quirks.is_empty() {
             println!("  DEFECT MODES ON (non-conformant on purpose): {}", quirks.join(", "));
         }

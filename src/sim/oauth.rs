@@ -187,7 +187,7 @@ fn token_flow(center: &Center, api: ApiId, inc: &Incoming, params: &serde_json::
         }
         _ => {
             let scope = Scopes::parse(&p("scope")).unwrap_or_default();
-            center.tokens.issue_institution(scope, now)
+            center.tokens.issue_institution(center.institution().client_use_code.as_str(), scope, now)
         }
     };
     let mut body = json!({

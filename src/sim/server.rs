@@ -44,8 +44,16 @@ async fn unknown_path(State(center): State<Arc<Center>>, req: axum::extract::Req
     finish(&center, None, &inc, Flow::Raw(resp, None)).await
 }
 
-/// Serves `router` on `listener` until `shutdown` turns true.
-pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
+/// How long a TLS handshake may take before the connection is closed.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves `router` on `listener` until `shutdown` turns true; over TLS when `tls` is given.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -61,29 +69,40 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::R
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
-        let mut shutdown = shutdown.clone();
+        let shutdown = shutdown.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let abort = ConnAbort::default();
-            let conn_abort = abort.clone();
-            let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
-                req.extensions_mut().insert(abort.clone());
-                router.clone().oneshot(req.map(Body::new))
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = conn_abort.0.notified() => {}
-                _ = shutdown.changed() => {}
+            match tls {
+                None => serve_connection(stream, peer, router, shutdown).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls_stream)) => serve_connection(tls_stream, peer, router, shutdown).await,
+                        Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
+                        Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
+                    }
+                }
             }
         });
     }
 }
 
-/// The address to print for a bound listener.
-pub fn display_addr(addr: SocketAddr) -> String {
-    format!("http://{addr}")
+/// Serves one connection (plain or TLS) until it ends, is aborted by a fault, or shutdown.
+async fn serve_connection<IO>(io: IO, peer: SocketAddr, router: Router, mut shutdown: watch::Receiver<bool>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let abort = ConnAbort::default();
+    let conn_abort = abort.clone();
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        req.extensions_mut().insert(abort.clone());
+        router.clone().oneshot(req.map(Body::new))
+    });
+    let conn = hyper::server::conn::http1::Builder::new().timer(TokioTimer::new()).serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = conn_abort.0.notified() => {}
+        _ = shutdown.changed() => {}
+    }
 }

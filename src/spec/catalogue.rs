@@ -1,8 +1,11 @@
 //! The catalogue of the 22 Open Banking APIs: stable id, Korean name, method, path, scope,
 //! whether it moves money or is whitelist-only, and its request/response fields.
 //!
-//! Field sets follow the reference page; where public material is silent (the exact field
-//! sets of 자금반환청구/자금반환결과조회) the lists are a [project rule] kept here, once.
+//! Every API names its `source`: KFTC's API reference page where a copy is public, otherwise
+//! real test-bed answers and the client code that others wrote against the test bed (KFTC's own
+//! Android sample among them). A field no source shows carries `[project rule]` and its reason
+//! in its doc. Where the sources are silent on whether a request field is required, the field is
+//! optional: the simulator accepts rather than rejects (docs/simulator.md lists these rules).
 
 use serde::{Deserialize, Serialize};
 
@@ -104,6 +107,8 @@ pub struct Api {
     pub params_in: ParamsIn,
     pub request: &'static [Field],
     pub response: &'static [Field],
+    /// Where the method, path, scope and field sets come from.
+    pub source: &'static str,
 }
 
 impl ApiId {
@@ -203,7 +208,24 @@ const BASE: Api = Api {
     params_in: ParamsIn::Query,
     request: &[],
     response: &[],
+    source: "[project rule] no copy of KFTC's reference page for this API is public; names as in docs/openbanking-api.md",
 };
+
+// Sources, cited by the APIs below. The reference pages are KFTC's developer site
+// (developers.kftc.or.kr/dev/openapi/open-banking/…); "KFTC sample" is KFTC's Android sample
+// client (package com.kftc.openbankingsample2), whose requests the test bed accepted.
+const SRC_DEPOSIT: &str = "KFTC API reference 입금이체 (open-banking/deposit), 요청 메시지 명세; res_list from a real test-bed answer (a client's log, 2024) and client DTOs (row order agreed by four)";
+const SRC_TRANSACTION: &str = "KFTC API reference 거래내역조회 (open-banking/transaction), request and response tables; list rows from client DTOs";
+const SRC_RESULT: &str = "KFTC API 명세서 2.5.3 이체결과조회 as transcribed field by field with KFTC's example values (download-C/BORA TranResultResListVO); KFTC sample TransferResult; a card issuer's production client (rsp_code read at the top level only)";
+const SRC_USER_ME: &str = "a real answer of 2023-04-10 quoted in a client (cashmallow UserMe); KFTC sample ApiCallUserMeResponse; a card issuer's production mapping";
+const SRC_ACCOUNT_LIST: &str = "KFTC API 명세서 2.2.3 등록계좌조회 as transcribed by client VOs (download-C/BORA AccountSearchRequestVO, AccountVO)";
+const SRC_BALANCE: &str = "KFTC API 명세서 2.3.1 잔액조회 as transcribed by client VOs (download-C/BORA AccountBalanceResponseVO) and three client DTOs agreeing on the order";
+const SRC_REAL_NAME: &str = "KFTC sample 계좌실명조회 (request; account_holder_info_type codes incl. ' '); response from a client DTO (mztalk AccountInfoResDto)";
+const SRC_REMIT_LIST: &str = "KFTC sample 송금인정보조회 (request); response [project rule] modelled on 거래내역조회";
+const SRC_RECEIVE: &str = "KFTC sample 수취조회 (request: fintech_use_num or bank_code_std+account_num, no tran_dtime); response from client DTOs (tacobank, W-E InquiryResponse)";
+const SRC_WITHDRAW: &str = "KFTC sample 출금이체 (request) and client request bodies; response from client DTOs (funddeuck ResponseWithdrawVO, with savings_bank_name)";
+const SRC_RETURN_CLAIM: &str = "a real test-bed request and answer (h22j2.tistory.com/category/API, 2022-02-15)";
+const SRC_OAUTH: &str = "KFTC briefing (shared/seed) and client code: authorize forms (response_type, client_id, redirect_uri, scope, state, auth_type), token requests (whispertome.tistory.com/10)";
 
 // Field formats shared by many APIs.
 const BANK_TRAN_ID: Format = Format::An(20);
@@ -214,6 +236,8 @@ const TIME: Format = Format::N(6);
 const AMOUNT: Format = Format::Digits(12);
 const BANK_CODE: Format = Format::N(3);
 const ACCOUNT_NUM: Format = Format::An(16);
+const BANK_CODE_SUB: Format = Format::N(7);
+const SAVINGS_BANK_NAME: Format = Format::Text(20);
 const NAME: Format = Format::Text(20);
 const USER_SEQ_NO: Format = Format::An(10);
 const YN: Format = Format::OneOf(&["Y", "N"]);
@@ -264,11 +288,12 @@ const TOKEN_RESPONSE: &[Field] = &[
     opt("client_use_code", Format::An(10), "이용기관코드 (institution tokens)"),
 ];
 
-const ACCOUNT_RECORD: &[Field] = &[
+/// A registered account as 사용자정보조회 lists it (source: the real user/me answer, in its order).
+const USER_ME_ACCOUNT: &[Field] = &[
     req("fintech_use_num", FINTECH_USE_NUM, "핀테크이용번호"),
     req("account_alias", Format::Text(50), "계좌별명"),
     req("bank_code_std", BANK_CODE, "출금(개설)기관.대표코드"),
-    req("bank_code_sub", Format::N(7), "출금(개설)기관.점별코드"),
+    req("bank_code_sub", BANK_CODE_SUB, "출금(개설)기관.점별코드"),
     req("bank_name", Format::Text(20), "출금(개설)기관명"),
     req("account_num_masked", Format::An(20), "계좌번호 (마스킹)"),
     req("account_holder_name", NAME, "예금주명"),
@@ -277,8 +302,35 @@ const ACCOUNT_RECORD: &[Field] = &[
     req("inquiry_agree_dtime", Format::An(14), "조회서비스 동의일시 (blank when none)"),
     req("transfer_agree_yn", YN, "출금서비스 동의여부"),
     req("transfer_agree_dtime", Format::An(14), "출금서비스 동의일시 (blank when none)"),
+    req("payer_num", Format::An(20), "오픈뱅킹 납부자번호"),
+    req("savings_bank_name", SAVINGS_BANK_NAME, "개별저축은행명 (blank unless a savings bank)"),
+    req("account_seq", Format::An(3), "회차번호 (blank when none)"),
+    req("account_type", Format::OneOf(&["1", "2", "6", "T"]), "계좌종류 1 수시입출금, 2 예적금, 6 수익증권, T 종합계좌"),
+];
+
+/// A registered account as 등록계좌조회 lists it (source: download-C/BORA AccountVO, 2.2 계좌 정보).
+const ACCOUNT_LIST_ACCOUNT: &[Field] = &[
+    req("fintech_use_num", FINTECH_USE_NUM, "핀테크이용번호"),
+    req("account_alias", Format::Text(50), "계좌별명"),
+    req("bank_code_std", BANK_CODE, "출금(개설)기관.대표코드"),
+    req("bank_code_sub", BANK_CODE_SUB, "출금(개설)기관.점별코드"),
+    req("bank_name", Format::Text(20), "출금(개설)기관명"),
+    req("savings_bank_name", SAVINGS_BANK_NAME, "개별저축은행명 (blank unless a savings bank)"),
+    req("account_num_masked", Format::An(20), "계좌번호 (마스킹)"),
+    req("account_seq", Format::An(3), "회차번호 (blank when none)"),
+    req("account_holder_name", NAME, "예금주명"),
+    req("account_holder_type", Format::OneOf(&["P", "C"]), "P 개인, C 법인"),
+    req("account_type", Format::OneOf(&["1", "2", "6", "T"]), "계좌종류"),
+    req("inquiry_agree_yn", YN, "조회서비스 동의여부"),
+    req("inquiry_agree_dtime", Format::An(14), "조회서비스 동의일시 (blank when none)"),
+    req("transfer_agree_yn", YN, "출금서비스 동의여부"),
+    req("transfer_agree_dtime", Format::An(14), "출금서비스 동의일시 (blank when none)"),
     req("account_state", Format::OneOf(&["01", "09"]), "01 사용, 09 해지"),
 ];
+
+/// The rows of 사용자정보조회's card, pay, insurance and loan lists: the simulator registers
+/// none, so each list is `[]` and its count `"0"`, as in the real answer.
+const NO_ROWS: &[Field] = &[];
 
 const AML_FIELDS_WITHDRAW: &[Field] = &[
     req("req_client_name", NAME, "요청고객성명 (자금세탁방지)"),
@@ -289,68 +341,87 @@ const AML_FIELDS_WITHDRAW: &[Field] = &[
     req("transfer_purpose", Format::OneOf(&["TR", "ST", "RC", "AU"]), "TR 송금, ST 결제, RC 충전, AU 인증"),
 ];
 
+/// source: KFTC reference 입금이체, req_list rows up to req_client_num; the later ones from clients.
 const DEPOSIT_ITEM: &[Field] = &[
-    req("tran_no", Format::Digits(3), "거래순번"),
-    req("bank_tran_id", BANK_TRAN_ID, "거래고유번호(참가기관)"),
-    req("fintech_use_num", FINTECH_USE_NUM, "입금계좌 핀테크이용번호"),
-    req("print_content", Format::Text(20), "입금계좌인자내역"),
-    req("tran_amt", AMOUNT, "거래금액"),
-    req("req_client_name", NAME, "요청고객성명 (자금세탁방지)"),
-    opt("req_client_bank_code", BANK_CODE, "요청고객계좌 개설기관 (XOR req_client_fintech_use_num)"),
+    req("tran_no", Format::Digits(5), "거래순번 N(5)"),
+    req("bank_tran_id", BANK_TRAN_ID, "은행거래고유번호 AN(20)"),
+    req("fintech_use_num", FINTECH_USE_NUM, "핀테크이용번호 AN(24)"),
+    req("print_content", Format::Text(20), "입금계좌인자내역 AH(20)"),
+    req("tran_amt", AMOUNT, "거래금액 N(12)"),
+    req("req_client_name", NAME, "요청고객성명 AH(20) (자금세탁방지)"),
+    opt("req_client_bank_code", BANK_CODE, "요청고객계좌 개설기관.표준코드 (XOR req_client_fintech_use_num)"),
     opt("req_client_account_num", ACCOUNT_NUM, "요청고객계좌번호 (XOR req_client_fintech_use_num)"),
-    opt("req_client_fintech_use_num", FINTECH_USE_NUM, "요청고객 핀테크이용번호 (XOR account)"),
-    req("req_client_num", Format::An(20), "요청고객회원번호"),
-    req("transfer_purpose", Format::OneOf(&["TR", "ST", "RC", "AU"]), "이체용도"),
-    opt("recv_bank_tran_id", BANK_TRAN_ID, "수취조회 거래고유번호"),
+    opt("req_client_fintech_use_num", FINTECH_USE_NUM, "요청고객핀테크이용번호 (XOR account)"),
+    req("req_client_num", Format::An(20), "요청고객회원번호 (자금세탁방지: the briefing names 성명, 계좌, 회원번호)"),
+    opt(
+        "transfer_purpose",
+        Format::OneOf(&["TR", "ST", "RC", "AU"]),
+        "이체용도 [project rule] optional: the reference copy ends before it; clients send it",
+    ),
+    opt("recv_bank_tran_id", BANK_TRAN_ID, "수취조회 거래고유번호 (clients)"),
+    opt("cms_num", Format::An(20), "CMS번호 (clients)"),
+    opt("withdraw_bank_tran_id", BANK_TRAN_ID, "출금이체 거래고유번호 (clients)"),
     opt(
         "recv_client_name",
         NAME,
-        "수취인성명: with name_check_option on, compared with the account holder's name → A0312 [project rule]",
+        "[project rule] 수취인성명: no source shows it in deposit rows; sent with name_check_option on, it is compared with the account holder's name (A0312); absent, the check passes",
     ),
-    opt("cms_num", Format::An(20), "CMS번호"),
 ];
 
+/// source: a real test-bed deposit answer's res_list row (keys and order) and client DTOs.
 const DEPOSIT_RESULT_ITEM: &[Field] = &[
-    req("tran_no", Format::Digits(3), "거래순번"),
+    req("tran_no", Format::Digits(5), "거래순번"),
     req("bank_tran_id", BANK_TRAN_ID, "거래고유번호(참가기관)"),
     req("bank_tran_date", DATE, "거래일자(참가기관)"),
     req("bank_code_tran", BANK_CODE, "응답코드를 부여한 참가기관"),
     req("bank_rsp_code", Format::An(3), "응답코드(참가기관)"),
-    req("bank_rsp_message", Format::Text(100), "응답메시지(참가기관)"),
+    req("bank_rsp_message", Format::Text(100), "응답메시지(참가기관), blank on success"),
     req("fintech_use_num", FINTECH_USE_NUM, "핀테크이용번호"),
     req("account_alias", Format::Text(50), "계좌별명"),
     req("bank_code_std", BANK_CODE, "입금기관.대표코드"),
+    req("bank_code_sub", BANK_CODE_SUB, "입금기관.점별코드"),
     req("bank_name", Format::Text(20), "입금기관명"),
     req("account_num_masked", Format::An(20), "입금계좌번호 (마스킹)"),
     req("print_content", Format::Text(20), "입금계좌인자내역"),
     req("account_holder_name", NAME, "수취인성명"),
     req("tran_amt", AMOUNT, "거래금액"),
+    req("cms_num", Format::An(20), "CMS번호 (blank when none)"),
+    req("savings_bank_name", SAVINGS_BANK_NAME, "개별저축은행명 (blank unless a savings bank)"),
+    req("withdraw_bank_tran_id", Format::An(20), "출금이체 거래고유번호 (blank when none)"),
 ];
 
 const RESULT_ITEM: &[Field] = &[
-    req("tran_no", Format::Digits(3), "거래순번"),
+    req("tran_no", Format::Digits(5), "거래순번"),
     req("org_bank_tran_id", BANK_TRAN_ID, "원거래 거래고유번호(참가기관)"),
     req("org_bank_tran_date", DATE, "원거래 거래일자(참가기관)"),
     req("org_tran_amt", AMOUNT, "원거래 거래금액"),
 ];
 
+/// source: KFTC API 명세서 2.5.3 이체결과조회 row layout (SRC_RESULT). No source shows an
+/// `rsp_code`/`rsp_message` per row: the original's outcome is its `bank_rsp_code`.
 const RESULT_RESPONSE_ITEM: &[Field] = &[
-    req("tran_no", Format::Digits(3), "거래순번"),
-    req("rsp_code", Format::An(5), "응답코드(API) of this item: A0000 found, A0310 이체 내역 없음"),
-    req("rsp_message", Format::Text(300), "응답메시지(API) of this item"),
-    req("bank_tran_id", BANK_TRAN_ID, "원거래 거래고유번호"),
-    req("bank_tran_date", DATE, "원거래 거래일자"),
-    req("bank_code_tran", BANK_CODE, "응답코드를 부여한 참가기관"),
-    req("bank_rsp_code", Format::An(3), "원거래의 최종 응답코드(참가기관): 000 완료, 400 처리 중, …"),
-    req("bank_rsp_message", Format::Text(100), "응답메시지(참가기관)"),
-    opt("wd_bank_code_std", BANK_CODE, "출금기관"),
-    opt("wd_account_num_masked", Format::An(20), "출금계좌번호 (마스킹)"),
-    opt("wd_print_content", Format::Text(20), "출금계좌인자내역"),
-    opt("wd_account_holder_name", NAME, "송금인성명"),
-    opt("dps_bank_code_std", BANK_CODE, "입금기관"),
-    opt("dps_account_num_masked", Format::An(20), "입금계좌번호 (마스킹)"),
-    opt("dps_print_content", Format::Text(20), "입금계좌인자내역"),
-    opt("dps_account_holder_name", NAME, "수취인성명"),
+    req("tran_no", Format::Digits(5), "거래순번"),
+    req("bank_tran_id", BANK_TRAN_ID, "거래고유번호(참가기관) of the original"),
+    req("bank_tran_date", DATE, "거래일자(참가기관) of the original"),
+    req("bank_code_tran", BANK_CODE, "응답코드를 부여한 참가기관.표준코드"),
+    req("bank_rsp_code", Format::An(3), "원거래의 응답코드(참가기관): 000 완료, 400 처리 중, …"),
+    req("bank_rsp_message", Format::Text(100), "응답메시지(참가기관), blank on success"),
+    req("wd_bank_code_std", BANK_CODE, "출금기관.표준코드"),
+    req("wd_bank_code_sub", BANK_CODE_SUB, "출금기관.점별코드"),
+    req("wd_bank_name", Format::Text(20), "출금기관명"),
+    req("wd_savings_bank_name", SAVINGS_BANK_NAME, "개별(출금)저축은행명"),
+    req("wd_fintech_use_num", FINTECH_USE_NUM, "출금계좌 핀테크이용번호 (blank for the institution's account)"),
+    req("wd_account_num_masked", Format::An(20), "출금계좌번호(출력용)"),
+    req("wd_print_content", Format::Text(20), "출금계좌인자내역"),
+    req("wd_account_holder_name", NAME, "송금인성명"),
+    req("dps_bank_code_std", BANK_CODE, "입금(개설)기관.표준코드"),
+    req("dps_bank_code_sub", BANK_CODE_SUB, "입금(개설)기관.점별코드"),
+    req("dps_bank_name", Format::Text(20), "입금(개설)기관명"),
+    req("dps_savings_bank_name", SAVINGS_BANK_NAME, "개별(입금)저축은행명"),
+    req("dps_fintech_use_num", FINTECH_USE_NUM, "입금계좌 핀테크이용번호 (blank for the institution's account)"),
+    req("dps_account_num_masked", Format::An(20), "입금계좌번호(출력용)"),
+    req("dps_print_content", Format::Text(20), "입금계좌인자내역"),
+    req("dps_account_holder_name", NAME, "수취인성명"),
     req("tran_amt", AMOUNT, "거래금액"),
 ];
 
@@ -397,6 +468,7 @@ static CATALOGUE: [Api; 22] = [
     Api {
         id: ApiId::OauthAuthorize,
         key: "oauth.authorize",
+        source: SRC_OAUTH,
         name: "사용자인증",
         path: "/oauth/2.0/authorize",
         request: AUTHORIZE_REQUEST,
@@ -406,6 +478,7 @@ static CATALOGUE: [Api; 22] = [
     Api {
         id: ApiId::OauthAuthorizeAccount,
         key: "oauth.authorize_account",
+        source: SRC_OAUTH,
         name: "계좌등록확인",
         path: "/oauth/2.0/authorize_account",
         request: AUTHORIZE_REQUEST,
@@ -415,6 +488,7 @@ static CATALOGUE: [Api; 22] = [
     Api {
         id: ApiId::OauthToken,
         key: "oauth.token",
+        source: SRC_OAUTH,
         name: "토큰발급",
         method: "POST",
         path: "/oauth/2.0/token",
@@ -432,6 +506,7 @@ static CATALOGUE: [Api; 22] = [
     Api {
         id: ApiId::OauthTokenRefresh,
         key: "oauth.token_refresh",
+        source: SRC_OAUTH,
         name: "토큰갱신",
         method: "POST",
         path: "/oauth/2.0/token",
@@ -449,6 +524,7 @@ static CATALOGUE: [Api; 22] = [
     Api {
         id: ApiId::OauthTokenClient,
         key: "oauth.token_client",
+        source: SRC_OAUTH,
         name: "이용기관 토큰발급",
         method: "POST",
         path: "/oauth/2.0/token",
@@ -465,6 +541,7 @@ static CATALOGUE: [Api; 22] = [
     Api {
         id: ApiId::OauthRevoke,
         key: "oauth.revoke",
+        source: SRC_OAUTH,
         name: "토큰폐기",
         method: "POST",
         path: "/oauth/2.0/revoke",
@@ -494,9 +571,18 @@ static CATALOGUE: [Api; 22] = [
                 req("user_ci", Format::An(100), "CI"),
                 req("user_name", NAME, "사용자명"),
                 req("res_cnt", Format::Digits(5), "등록계좌개수"),
-                req("res_list", Format::List(ACCOUNT_RECORD), "등록계좌목록"),
+                req("res_list", Format::List(USER_ME_ACCOUNT), "등록계좌목록"),
+                req("inquiry_card_cnt", Format::Digits(5), "카드 조회서비스 등록 건수"),
+                req("inquiry_card_list", Format::List(NO_ROWS), "카드 조회서비스 등록 목록"),
+                req("inquiry_pay_cnt", Format::Digits(5), "선불 조회서비스 등록 건수"),
+                req("inquiry_pay_list", Format::List(NO_ROWS), "선불 조회서비스 등록 목록"),
+                req("inquiry_insurance_cnt", Format::Digits(5), "보험 조회서비스 등록 건수"),
+                req("inquiry_insurance_list", Format::List(NO_ROWS), "보험 조회서비스 등록 목록"),
+                req("inquiry_loan_cnt", Format::Digits(5), "대출 조회서비스 등록 건수"),
+                req("inquiry_loan_list", Format::List(NO_ROWS), "대출 조회서비스 등록 목록"),
             ]
         ),
+        source: SRC_USER_ME,
         ..BASE
     },
     Api {
@@ -545,9 +631,10 @@ static CATALOGUE: [Api; 22] = [
             &[
                 req("user_name", NAME, "사용자명"),
                 req("res_cnt", Format::Digits(5), "등록계좌개수"),
-                req("res_list", Format::List(ACCOUNT_RECORD), "등록계좌목록"),
+                req("res_list", Format::List(ACCOUNT_LIST_ACCOUNT), "등록계좌목록"),
             ]
         ),
+        source: SRC_ACCOUNT_LIST,
         ..BASE
     },
     Api {
@@ -603,9 +690,10 @@ static CATALOGUE: [Api; 22] = [
             ENVELOPE,
             BANK_FIELDS,
             &[
-                req("fintech_use_num", FINTECH_USE_NUM, "핀테크이용번호"),
                 req("bank_name", Format::Text(20), "개설기관명"),
-                req("balance_amt", Format::An(13), "계좌잔액 (may be negative)"),
+                req("savings_bank_name", SAVINGS_BANK_NAME, "개별저축은행명 (blank unless a savings bank)"),
+                req("fintech_use_num", FINTECH_USE_NUM, "핀테크이용번호"),
+                req("balance_amt", Format::An(13), "계좌잔액 (부호있음 13자리)"),
                 req("available_amt", AMOUNT, "출금가능금액"),
                 req(
                     "account_type",
@@ -618,6 +706,7 @@ static CATALOGUE: [Api; 22] = [
                 req("last_tran_date", Format::An(8), "최종거래일 (blank when none)"),
             ]
         ),
+        source: SRC_BALANCE,
         ..BASE
     },
     Api {
@@ -644,8 +733,9 @@ static CATALOGUE: [Api; 22] = [
             ENVELOPE,
             BANK_FIELDS,
             &[
+                req("bank_name", Format::Text(20), "개설기관명 AH(20)"),
+                req("savings_bank_name", SAVINGS_BANK_NAME, "개별저축은행명 AH(20)"),
                 req("fintech_use_num", FINTECH_USE_NUM, "핀테크이용번호"),
-                req("bank_name", Format::Text(20), "개설기관명"),
                 req("balance_amt", Format::An(13), "계좌잔액"),
                 req("page_record_cnt", Format::Digits(2), "현재페이지 조회건수 (≤25)"),
                 req("next_page_yn", YN, "다음페이지 존재여부"),
@@ -653,6 +743,7 @@ static CATALOGUE: [Api; 22] = [
                 req("res_list", Format::List(TRANSACTION_RECORD), "조회목록"),
             ]
         ),
+        source: SRC_TRANSACTION,
         ..BASE
     },
     Api {
@@ -667,10 +758,10 @@ static CATALOGUE: [Api; 22] = [
             req("bank_tran_id", BANK_TRAN_ID, "거래고유번호(참가기관)"),
             req("bank_code_std", BANK_CODE, "개설기관.표준코드"),
             req("account_num", ACCOUNT_NUM, "계좌번호"),
-            req(
+            opt(
                 "account_holder_info_type",
-                Format::OneOf(&[" ", "1", "2", "3", "4", "5", "6", "E", "N"]),
-                "' ' 생년월일, 1 주민등록번호, 2 외국인등록번호, 3 국내거소신고번호, 4 조합주민번호, 5 여권번호, 6 사업자등록번호, E 기타, N 미제공",
+                Format::OneOf(&["", " ", "1", "2", "3", "4", "5", "6", "E", "N"]),
+                "' ' 생년월일, 1 주민등록번호, 2 외국인등록번호, 3 국내거소신고번호, 4 조합주민번호, 5 여권번호, 6 사업자등록번호, E 기타, N 검사생략. [project rule] absent or blank is ' ' (생년월일): KFTC's sample sends ' ', and no source says the key is required",
             ),
             opt("account_holder_info", Format::An(13), "예금주 실명번호 (blank for N)"),
             req("tran_dtime", TRAN_DTIME, "요청일시"),
@@ -680,14 +771,18 @@ static CATALOGUE: [Api; 22] = [
             BANK_FIELDS,
             &[
                 req("bank_code_std", BANK_CODE, "개설기관.표준코드"),
+                req("bank_code_sub", BANK_CODE_SUB, "개설기관.점별코드"),
                 req("bank_name", Format::Text(20), "개설기관명"),
+                req("savings_bank_name", SAVINGS_BANK_NAME, "개별저축은행명 (blank unless a savings bank)"),
                 req("account_num", ACCOUNT_NUM, "계좌번호"),
+                req("account_seq", Format::An(3), "회차번호 (blank when none)"),
                 req("account_holder_info_type", Format::An(1), "예금주 실명번호 구분코드"),
                 req("account_holder_info", Format::An(13), "예금주 실명번호"),
                 req("account_holder_name", NAME, "예금주성명"),
                 req("account_type", Format::OneOf(&["1", "2", "6", "T"]), "계좌종류"),
             ]
         ),
+        source: SRC_REAL_NAME,
         ..BASE
     },
     Api {
@@ -722,6 +817,7 @@ static CATALOGUE: [Api; 22] = [
                 req("res_list", Format::List(REMIT_RECORD), "송금인 목록"),
             ]
         ),
+        source: SRC_REMIT_LIST,
         ..BASE
     },
     Api {
@@ -732,31 +828,46 @@ static CATALOGUE: [Api; 22] = [
         path: "/v2.0/inquiry/receive",
         scopes: &[Scope::Oob],
         params_in: ParamsIn::Json,
-        request: concat_fields!(
-            &[
-                req("bank_tran_id", BANK_TRAN_ID, "거래고유번호(참가기관)"),
-                req("cntr_account_type", Format::OneOf(&["N", "C"]), "N 계좌, C 계정"),
-                req("cntr_account_num", ACCOUNT_NUM, "약정 계좌/계정 번호"),
-                req("bank_code_std", BANK_CODE, "입금기관.표준코드"),
-                req("account_num", ACCOUNT_NUM, "입금계좌번호"),
-                req("print_content", Format::Text(20), "입금계좌인자내역"),
-                req("tran_amt", AMOUNT, "거래금액"),
-                req("tran_dtime", TRAN_DTIME, "요청일시"),
-            ],
-            AML_FIELDS_WITHDRAW,
-        ),
+        request: &[
+            req("bank_tran_id", BANK_TRAN_ID, "거래고유번호(참가기관)"),
+            req("cntr_account_type", Format::OneOf(&["N", "C"]), "N 계좌, C 계정"),
+            req("cntr_account_num", ACCOUNT_NUM, "약정 계좌/계정 번호"),
+            opt("fintech_use_num", FINTECH_USE_NUM, "입금계좌 핀테크이용번호 (or bank_code_std + account_num)"),
+            opt("bank_code_std", BANK_CODE, "입금기관.표준코드 (with account_num, instead of fintech_use_num)"),
+            opt("account_num", ACCOUNT_NUM, "입금계좌번호 (with bank_code_std)"),
+            req("print_content", Format::Text(20), "입금계좌인자내역"),
+            req("tran_amt", AMOUNT, "거래금액"),
+            opt("tran_dtime", TRAN_DTIME, "요청일시 (KFTC's sample does not send it)"),
+            opt("req_client_name", NAME, "요청고객성명"),
+            opt("req_client_bank_code", BANK_CODE, "요청고객계좌 개설기관"),
+            opt("req_client_account_num", ACCOUNT_NUM, "요청고객계좌번호"),
+            opt("req_client_fintech_use_num", FINTECH_USE_NUM, "요청고객 핀테크이용번호"),
+            opt("req_client_num", Format::An(20), "요청고객회원번호"),
+            opt("transfer_purpose", Format::OneOf(&["TR", "ST", "RC", "AU"]), "이체용도"),
+            opt("cms_num", Format::An(20), "CMS번호"),
+            opt("sub_frnc_name", Format::Text(40), "하위가맹점명"),
+            opt("sub_frnc_num", Format::An(20), "하위가맹점번호"),
+            opt("sub_frnc_business_num", Format::N(10), "하위가맹점 사업자등록번호"),
+        ],
         response: concat_fields!(
             ENVELOPE,
             BANK_FIELDS,
             &[
-                req("bank_code_std", BANK_CODE, "입금기관"),
+                req("bank_code_std", BANK_CODE, "입금기관.표준코드"),
+                req("bank_code_sub", BANK_CODE_SUB, "입금기관.점별코드"),
                 req("bank_name", Format::Text(20), "입금기관명"),
-                req("account_num", ACCOUNT_NUM, "입금계좌번호"),
-                req("account_holder_name", NAME, "수취인성명"),
+                req("savings_bank_name", SAVINGS_BANK_NAME, "개별저축은행명 (blank unless a savings bank)"),
+                req("account_num", ACCOUNT_NUM, "입금계좌번호 (blank when asked by fintech_use_num)"),
+                req("account_num_masked", Format::An(20), "입금계좌번호 (마스킹)"),
                 req("print_content", Format::Text(20), "입금계좌인자내역"),
+                req("account_holder_name", NAME, "수취인성명"),
+                req("wd_bank_code_std", BANK_CODE, "출금(개설)기관.표준코드: the institution's contract account"),
+                req("wd_bank_name", Format::Text(20), "출금(개설)기관명"),
+                req("wd_account_num", ACCOUNT_NUM, "출금계좌번호: the institution's contract account"),
                 req("tran_amt", AMOUNT, "거래금액"),
             ]
         ),
+        source: SRC_RECEIVE,
         ..BASE
     },
     Api {
@@ -793,7 +904,7 @@ static CATALOGUE: [Api; 22] = [
             BANK_FIELDS,
             &[
                 req("dps_bank_code_std", BANK_CODE, "입금기관.표준코드"),
-                req("dps_bank_code_sub", Format::N(7), "입금기관.점별코드"),
+                req("dps_bank_code_sub", BANK_CODE_SUB, "입금기관.점별코드"),
                 req("dps_bank_name", Format::Text(20), "입금기관명"),
                 req("dps_account_num_masked", Format::An(20), "입금계좌번호 (마스킹)"),
                 req("dps_print_content", Format::Text(20), "입금계좌인자내역"),
@@ -801,8 +912,9 @@ static CATALOGUE: [Api; 22] = [
                 req("fintech_use_num", FINTECH_USE_NUM, "출금계좌 핀테크이용번호"),
                 req("account_alias", Format::Text(50), "출금계좌별명"),
                 req("bank_code_std", BANK_CODE, "출금기관.표준코드"),
-                req("bank_code_sub", Format::N(7), "출금기관.점별코드"),
+                req("bank_code_sub", BANK_CODE_SUB, "출금기관.점별코드"),
                 req("bank_name", Format::Text(20), "출금기관명"),
+                req("savings_bank_name", SAVINGS_BANK_NAME, "개별저축은행명 (blank unless a savings bank)"),
                 req("account_num_masked", Format::An(20), "출금계좌번호 (마스킹)"),
                 req("print_content", Format::Text(20), "출금계좌인자내역"),
                 req("account_holder_name", NAME, "송금인성명"),
@@ -810,6 +922,7 @@ static CATALOGUE: [Api; 22] = [
                 req("wd_limit_remain_amt", AMOUNT, "출금한도잔여금액 (일)"),
             ]
         ),
+        source: SRC_WITHDRAW,
     },
     Api {
         id: ApiId::TransferDeposit,
@@ -822,28 +935,36 @@ static CATALOGUE: [Api; 22] = [
         whitelist_only: true,
         params_in: ParamsIn::Json,
         request: &[
-            req("cntr_account_type", Format::OneOf(&["N", "C"]), "N 계좌, C 계정"),
-            req("cntr_account_num", ACCOUNT_NUM, "약정 계좌/계정 번호 (출금계좌)"),
-            req("wd_pass_phrase", Format::An(80), "입금이체용 암호문구"),
-            req("wd_print_content", Format::Text(20), "출금계좌인자내역"),
-            req("name_check_option", Format::OneOf(&["on", "off"]), "수취인성명 검증 여부"),
-            req("tran_dtime", TRAN_DTIME, "요청일시"),
-            req("req_cnt", Format::Digits(2), "입금요청건수 (1)"),
+            req("cntr_account_type", Format::OneOf(&["N", "C"]), "약정 계좌/계정구분 A(1)"),
+            req("cntr_account_num", ACCOUNT_NUM, "약정 계좌/계정 번호 AN(16) (출금계좌)"),
+            req("wd_pass_phrase", Format::An(128), "입금이체용 암호문구 aN(128)"),
+            req("wd_print_content", Format::Text(20), "출금계좌인자내역 AH(20)"),
+            opt(
+                "name_check_option",
+                Format::OneOf(&["on", "off"]),
+                "수취인성명검증 여부 aN(3) (미지정 시 기본값: \"on\")",
+            ),
+            opt("sub_frnc_name", Format::Text(40), "하위가맹점명 AH(40)"),
+            opt("sub_frnc_num", Format::An(20), "하위가맹점번호 AN(20)"),
+            opt("sub_frnc_business_num", Format::N(10), "하위가맹점 사업자등록번호 N(10)"),
+            req("tran_dtime", TRAN_DTIME, "요청일시 N(14)"),
+            req("req_cnt", Format::Digits(5), "입금요청건수 N(5), 고정값 1"),
             req("req_list", Format::List(DEPOSIT_ITEM), "입금요청목록"),
         ],
         response: concat_fields!(
             ENVELOPE,
             &[
                 req("wd_bank_code_std", BANK_CODE, "출금기관.표준코드"),
-                req("wd_bank_code_sub", Format::N(7), "출금기관.점별코드"),
+                req("wd_bank_code_sub", BANK_CODE_SUB, "출금기관.점별코드"),
                 req("wd_bank_name", Format::Text(20), "출금기관명"),
                 req("wd_account_num_masked", Format::An(20), "출금계좌번호 (마스킹)"),
                 req("wd_print_content", Format::Text(20), "출금계좌인자내역"),
                 req("wd_account_holder_name", NAME, "송금인성명"),
-                req("res_cnt", Format::Digits(2), "입금건수"),
+                req("res_cnt", Format::Digits(5), "입금건수"),
                 req("res_list", Format::List(DEPOSIT_RESULT_ITEM), "입금결과목록"),
             ]
         ),
+        source: SRC_DEPOSIT,
         ..BASE
     },
     Api {
@@ -858,16 +979,17 @@ static CATALOGUE: [Api; 22] = [
         request: &[
             req("check_type", Format::OneOf(&["1", "2"]), "1 출금이체, 2 입금이체"),
             req("tran_dtime", TRAN_DTIME, "요청일시"),
-            req("req_cnt", Format::Digits(2), "요청건수 (≤25)"),
+            req("req_cnt", Format::Digits(5), "요청건수 (≤25)"),
             req("req_list", Format::List(RESULT_ITEM), "요청목록"),
         ],
         response: concat_fields!(
             ENVELOPE,
             &[
-                req("res_cnt", Format::Digits(2), "응답건수"),
-                req("res_list", Format::List(RESULT_RESPONSE_ITEM), "응답목록"),
+                req("res_cnt", Format::Digits(5), "이체건수"),
+                req("res_list", Format::List(RESULT_RESPONSE_ITEM), "이체목록: one row per original found"),
             ]
         ),
+        source: SRC_RESULT,
         ..BASE
     },
     Api {
@@ -879,25 +1001,41 @@ static CATALOGUE: [Api; 22] = [
         scopes: &[Scope::Oob],
         whitelist_only: true,
         params_in: ParamsIn::Json,
-        // [project rule] field set: public material names the API but not its fields.
         request: &[
             req("bank_tran_id", BANK_TRAN_ID, "거래고유번호(참가기관)"),
-            req("org_bank_tran_id", BANK_TRAN_ID, "반환청구할 원거래(입금이체) 거래고유번호"),
-            req("org_bank_tran_date", DATE, "원거래 거래일자"),
+            req("org_bank_tran_date", DATE, "원거래(입금이체) 거래일자"),
+            req("org_bank_tran_id", BANK_TRAN_ID, "원거래(입금이체) 거래고유번호"),
+            opt("org_dps_bank_code_std", BANK_CODE, "원거래 입금기관"),
+            opt("org_dps_account_num", ACCOUNT_NUM, "원거래 입금계좌번호"),
             req("org_tran_amt", AMOUNT, "원거래 금액"),
-            req("return_amt", AMOUNT, "반환청구금액 (≤ 원거래 금액)"),
-            req("claim_reason", Format::Text(50), "청구사유"),
-            req("tran_dtime", TRAN_DTIME, "요청일시"),
+            opt("org_wd_bank_code_std", BANK_CODE, "원거래 출금기관"),
+            opt("claim_code", Format::An(2), "청구사유코드"),
+            opt("claim_message", Format::Text(100), "청구사유"),
+            opt("total_return_yn", YN, "전액반환여부 (Y; N with return_amt)"),
+            opt("return_amt", AMOUNT, "[project rule] 반환청구금액 when total_return_yn is N; absent = 전액"),
+            opt("return_account_num", ACCOUNT_NUM, "반환받을 계좌번호"),
+            opt("use_org_contact", Format::Text(20), "이용기관 연락처"),
+            opt("use_org_email", Format::Text(100), "이용기관 이메일"),
+            opt("tran_dtime", TRAN_DTIME, "요청일시 (not in the real request)"),
         ],
         response: concat_fields!(
             ENVELOPE,
+            &[req("dps_bank_code_std", BANK_CODE, "입금기관 (of the original deposit)")],
             BANK_FIELDS,
             &[
+                req("wd_bank_code_std", BANK_CODE, "출금기관: the institution's contract account"),
+                req("wd_bank_code_sub", BANK_CODE_SUB, "출금기관.점별코드"),
+                req("wd_bank_name", Format::Text(20), "출금기관명"),
+                req("org_bank_tran_date", DATE, "원거래 거래일자"),
                 req("org_bank_tran_id", BANK_TRAN_ID, "원거래 거래고유번호"),
-                req("return_amt", AMOUNT, "반환청구금액"),
-                req("claim_state", Format::OneOf(&["1", "2", "3"]), "1 청구접수, 2 반환완료, 3 반환불가"),
+                req("org_dps_bank_code_std", BANK_CODE, "원거래 입금기관"),
+                req("org_dps_account_num", ACCOUNT_NUM, "원거래 입금계좌번호 (as sent)"),
+                req("org_dps_fintech_use_num", FINTECH_USE_NUM, "원거래 입금 핀테크이용번호 (blank when asked by account)"),
+                req("org_tran_amt", AMOUNT, "원거래 금액"),
+                req("return_account_num", ACCOUNT_NUM, "반환받을 계좌번호 (as sent)"),
             ]
         ),
+        source: SRC_RETURN_CLAIM,
         ..BASE
     },
     Api {
@@ -909,7 +1047,8 @@ static CATALOGUE: [Api; 22] = [
         scopes: &[Scope::Oob],
         whitelist_only: true,
         params_in: ParamsIn::Json,
-        // [project rule] field set, as for return.claim.
+        // [project rule] field set: no request or answer of 자금반환결과조회 is public. It asks
+        // after a claim by the claim's own bank_tran_id and date.
         request: &[
             req("bank_tran_id", BANK_TRAN_ID, "거래고유번호(참가기관)"),
             req("org_bank_tran_id", BANK_TRAN_ID, "자금반환청구의 거래고유번호"),

@@ -52,6 +52,16 @@ macro_rules! code_table {
                 match self { $($name::$variant => $msg,)* }
             }
 
+            /// The message an answer carries with the code: blank for a success, as in every
+            /// real test-bed answer and KFTC's reference examples (`"rsp_message": ""`,
+            /// `"bank_rsp_message": ""`); the code's message otherwise.
+            pub fn wire_message(self) -> &'static str {
+                match self.code() {
+                    "A0000" | "000" => "",
+                    _ => self.message(),
+                }
+            }
+
             /// The handling class of the code on its own (see [`required_handling`] for the
             /// rules that depend on the API and the bank code).
             pub const fn default_handling(self) -> Handling {

@@ -123,27 +123,41 @@ fn check_requesting_customer(params: &Map<String, Value>, at: &str) -> Result<()
     Err(Reply::error_msg(RspCode::FormatError, format!("자금세탁방지 {at}{problem}")))
 }
 
-/// An account as 사용자정보조회/등록계좌조회 list it.
-fn account_record(w: &World, idx: AccountIdx) -> Value {
+/// Which list an account row is for: 사용자정보조회 and 등록계좌조회 differ in a few fields.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AccountRow {
+    UserMe,
+    AccountList,
+}
+
+/// An account as 사용자정보조회 or 등록계좌조회 lists it (fields: `spec::catalogue`).
+fn account_record(w: &World, idx: AccountIdx, row: AccountRow) -> Value {
     let a = &w.accounts[idx];
     let dtime =
         |t: Option<chrono::DateTime<chrono::FixedOffset>>| t.map(crate::spec::time::tran_dtime).unwrap_or_default();
     let yn = |b: bool| if b { "Y" } else { "N" };
-    json!({
+    let mut record = json!({
         "fintech_use_num": a.fintech_use_num.clone().unwrap_or_default(),
         "account_alias": a.alias,
         "bank_code_std": a.bank_code_std,
         "bank_code_sub": crate::spec::banks::bank_code_sub(&a.bank_code_std),
         "bank_name": a.bank_name(),
+        "savings_bank_name": a.savings_bank_name,
         "account_num_masked": a.masked(),
+        "account_seq": a.account_seq,
         "account_holder_name": a.holder_name,
         "account_holder_type": "P",
+        "account_type": a.account_type,
         "inquiry_agree_yn": yn(a.inquiry_agree.is_some()),
         "inquiry_agree_dtime": dtime(a.inquiry_agree),
         "transfer_agree_yn": yn(a.transfer_agree.is_some()),
         "transfer_agree_dtime": dtime(a.transfer_agree),
-        "account_state": if a.cancelled() { "09" } else { "01" },
-    })
+    });
+    match row {
+        AccountRow::UserMe => record["payer_num"] = a.payer_num.as_str().into(),
+        AccountRow::AccountList => record["account_state"] = if a.cancelled() { "09" } else { "01" }.into(),
+    }
+    record
 }
 
 fn obj(v: Value) -> Map<String, Value> {

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{account_record, obj, user_account};
+use super::{AccountRow, account_record, obj, user_account};
 use crate::sim::center::Center;
 use crate::sim::http::{Ctx, Reply};
 use crate::spec::RspCode;
@@ -23,14 +23,28 @@ pub fn me(center: &Center, ctx: &Ctx) -> Reply {
     let Ok(u) = subject_user(center, ctx) else { return Reply::error(RspCode::RegistrationDataError) };
     let w = center.world();
     let user = &w.users[u];
-    let list: Vec<Value> =
-        user.accounts.iter().filter(|a| !w.accounts[**a].cancelled()).map(|a| account_record(&w, *a)).collect();
+    let list: Vec<Value> = user
+        .accounts
+        .iter()
+        .filter(|a| !w.accounts[**a].cancelled())
+        .map(|a| account_record(&w, *a, AccountRow::UserMe))
+        .collect();
+    // The simulator registers no cards, pay, insurance or loans: empty lists, as the center
+    // answers for a user without them.
     Reply::ok(obj(json!({
         "user_seq_no": user.user_seq_no,
         "user_ci": user.ci,
         "user_name": user.name,
         "res_cnt": list.len().to_string(),
         "res_list": list,
+        "inquiry_card_cnt": "0",
+        "inquiry_card_list": [],
+        "inquiry_pay_cnt": "0",
+        "inquiry_pay_list": [],
+        "inquiry_insurance_cnt": "0",
+        "inquiry_insurance_list": [],
+        "inquiry_loan_cnt": "0",
+        "inquiry_loan_list": [],
     })))
 }
 
@@ -73,7 +87,7 @@ pub fn account_list(center: &Center, ctx: &Ctx) -> Reply {
         .accounts
         .iter()
         .filter(|a| include_cancelled || !w.accounts[**a].cancelled())
-        .map(|a| account_record(&w, *a))
+        .map(|a| account_record(&w, *a, AccountRow::AccountList))
         .collect();
     if ctx.str("sort_order") == "D" {
         list.reverse();
