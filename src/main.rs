@@ -302,5 +302,8 @@ fn run_sim(args: SimArgs) -> anyhow::Result<()> {
         fixture_origin: args.fixtures,
         ..SimConfig::default()
     };
-    sim::run_standalone(sim::StandaloneOptions { listen: args.listen, workers: args.workers, tls_ca_out: args.tls_ca_out }, config)
+    sim::run_standalone(
+        sim::StandaloneOptions { listen: args.listen, workers: args.workers, tls_ca_out: args.tls_ca_out },
+        config,
+    )
 }

@@ -352,7 +352,7 @@ impl<'a> Center<'a> {
             Ok(v @ Value::Object(_)) if !s(&v, "rsp_code").is_empty() => {
                 self.note_answer(&v);
                 let bank = match first_item(&v) {
-                    Some(item) => format!(" item bank {} {}", s(item, "bank_rsp_code"), s(item, "rsp_code")),
+                    Some(item) => format!(" item bank {}", s(item, "bank_rsp_code")),
                     None if !s(&v, "bank_rsp_code").is_empty() => format!(" bank {}", s(&v, "bank_rsp_code")),
                     None => String::new(),
                 };

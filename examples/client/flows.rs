@@ -242,14 +242,17 @@ fn read_result(a: &Answer) -> Truth {
         Answer::NoResponse(why) => return Truth::NotFinal(format!("이체결과조회 got no response: {why}")),
         Answer::Body(v) => v,
     };
-    if s(v, "rsp_code") != "A0000" {
-        return Truth::NotFinal(format!("이체결과조회 answered {}", codes(v)));
+    match s(v, "rsp_code") {
+        "A0000" => {}
+        // The center does not know the original (and leaves it out of res_list).
+        "A0310" => return Truth::NotFound(codes(v)),
+        _ => return Truth::NotFinal(format!("이체결과조회 answered {}", codes(v))),
     }
     let Some(item) = first_item(v) else { return Truth::NotFinal("이체결과조회 answered no item".into()) };
     let (rsp, bank) = (s(item, "rsp_code"), s(item, "bank_rsp_code"));
-    let detail = format!("{rsp} {} / bank {bank} {}", s(item, "rsp_message"), s(item, "bank_rsp_message"));
+    let detail = format!("bank {bank} {}", s(item, "bank_rsp_message"));
     match rsp {
-        // An item without its own rsp_code is read by its bank code alone.
+        // KFTC's row layout has no rsp_code: a row is read by its bank code alone.
         "A0000" | "" if bank == "000" => Truth::Completed,
         // 400 처리 중 (or no bank verdict yet): ask again later.
         "A0000" | "" if bank == "400" || bank.is_empty() => Truth::NotFinal(detail),

@@ -69,24 +69,26 @@ fn default_for(api: ApiId, field: &str, data: &TargetData, fresh: &mut Fresh<'_>
             ApiId::OauthTokenClient => "client_credentials".into(),
             _ => return None,
         },
-        "claim_reason" => "착오송금".into(),
         "tran_no" => "1".into(),
         _ => return None,
     };
     Some(v)
 }
 
-/// Optional fields the builder fills anyway: the AML rule needs one of 요청고객 계좌 or
-/// fintech_use_num, headless consent needs its user, 계좌실명조회 its birth date, and the
-/// callback echoes client_info.
-const FILLED_OPTIONAL: &[&str] =
-    &["req_client_fintech_use_num", "sim_user_seq_no", "account_holder_info", "client_info"];
-
-/// Whether the builder fills field `f` given what the caller overrides.
-fn fills(f: &crate::spec::Field, overrides: &Map<String, Value>) -> bool {
-    let customer_account =
-        overrides.contains_key("req_client_bank_code") || overrides.contains_key("req_client_account_num");
-    f.required || (FILLED_OPTIONAL.contains(&f.name) && !(f.name == "req_client_fintech_use_num" && customer_account))
+/// Whether the builder fills field `f` of `api` given what the caller overrides: every required
+/// field, and a few optional ones a working request needs: the AML rule needs one of 요청고객
+/// 계좌 or fintech_use_num, 수취조회 a recipient (by account unless the caller names a
+/// fintech_use_num), headless consent its user, 계좌실명조회 its birth date, and the callback
+/// echoes client_info.
+fn fills(api: ApiId, f: &crate::spec::Field, overrides: &Map<String, Value>) -> bool {
+    let named = |k: &str| overrides.contains_key(k);
+    f.required
+        || match f.name {
+            "req_client_fintech_use_num" => !(named("req_client_bank_code") || named("req_client_account_num")),
+            "bank_code_std" | "account_num" => api == ApiId::InquiryReceive && !named("fintech_use_num"),
+            "sim_user_seq_no" | "account_holder_info" | "client_info" => true,
+            _ => false,
+        }
 }
 
 /// A default list item, filled the same way (deposit `req_list`).
@@ -99,7 +101,7 @@ fn default_item(
 ) -> Map<String, Value> {
     fields
         .iter()
-        .filter(|f| fills(f, overrides))
+        .filter(|f| fills(api, f, overrides))
         .filter_map(|f| Some((f.name.to_string(), default_for(api, f.name, data, fresh)?)))
         .collect()
 }
@@ -128,7 +130,7 @@ pub fn build(
                 Some(json!([default_item(api, items, data, fresh, &item_overrides)]))
             }
             Format::List(_) => None,
-            _ if fills(f, overrides) => default_for(api, f.name, data, fresh),
+            _ if fills(api, f, overrides) => default_for(api, f.name, data, fresh),
             _ => None,
         };
         if let Some(v) = value {

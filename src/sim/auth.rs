@@ -56,7 +56,9 @@ impl Scopes {
 
     /// The granted scopes in canonical order.
     pub fn iter(self) -> impl Iterator<Item = Scope> {
-        [Scope::Login, Scope::Inquiry, Scope::Transfer, Scope::Oob, Scope::Sa].into_iter().filter(move |s| self.contains(*s))
+        [Scope::Login, Scope::Inquiry, Scope::Transfer, Scope::Oob, Scope::Sa]
+            .into_iter()
+            .filter(move |s| self.contains(*s))
     }
 
     pub fn to_wire(self) -> String {
@@ -252,12 +254,7 @@ impl Tokens {
         let access_token = self.jwt(client_use_code, scopes, expires_at);
         self.access.write().insert(
             access_token.clone(),
-            TokenInfo {
-                subject: Subject::Institution,
-                scopes,
-                expires_at,
-                refresh_token: None,
-            },
+            TokenInfo { subject: Subject::Institution, scopes, expires_at, refresh_token: None },
         );
         Issued { access_token, refresh_token: None, scopes, user_seq_no: None }
     }

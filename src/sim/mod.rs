@@ -124,8 +124,14 @@ pub fn run_standalone(opts: StandaloneOptions, config: SimConfig) -> anyhow::Res
             match &opts.tls_ca_out {
                 Some(path) => {
                     std::fs::write(path, &pem).with_context(|| format!("cannot write {}", path.display()))?;
-                    println!("  TLS:      trust {} (e.g. curl --cacert {0}, reqwest Certificate::from_pem,", path.display());
-                    println!("            Java keytool -importcert -file {0}, NODE_EXTRA_CA_CERTS={0})", path.display());
+                    println!(
+                        "  TLS:      trust {} (e.g. curl --cacert {0}, reqwest Certificate::from_pem,",
+                        path.display()
+                    );
+                    println!(
+                        "            Java keytool -importcert -file {0}, NODE_EXTRA_CA_CERTS={0})",
+                        path.display()
+                    );
                 }
                 None => {
                     println!("  TLS:      trust this certificate (or pass --tls-ca-out FILE to have it written):");

@@ -305,7 +305,11 @@ const USER_ME_ACCOUNT: &[Field] = &[
     req("payer_num", Format::An(20), "오픈뱅킹 납부자번호"),
     req("savings_bank_name", SAVINGS_BANK_NAME, "개별저축은행명 (blank unless a savings bank)"),
     req("account_seq", Format::An(3), "회차번호 (blank when none)"),
-    req("account_type", Format::OneOf(&["1", "2", "6", "T"]), "계좌종류 1 수시입출금, 2 예적금, 6 수익증권, T 종합계좌"),
+    req(
+        "account_type",
+        Format::OneOf(&["1", "2", "6", "T"]),
+        "계좌종류 1 수시입출금, 2 예적금, 6 수익증권, T 종합계좌",
+    ),
 ];
 
 /// A registered account as 등록계좌조회 lists it (source: download-C/BORA AccountVO, 2.2 계좌 정보).
@@ -1030,7 +1034,11 @@ static CATALOGUE: [Api; 22] = [
                 req("org_bank_tran_id", BANK_TRAN_ID, "원거래 거래고유번호"),
                 req("org_dps_bank_code_std", BANK_CODE, "원거래 입금기관"),
                 req("org_dps_account_num", ACCOUNT_NUM, "원거래 입금계좌번호 (as sent)"),
-                req("org_dps_fintech_use_num", FINTECH_USE_NUM, "원거래 입금 핀테크이용번호 (blank when asked by account)"),
+                req(
+                    "org_dps_fintech_use_num",
+                    FINTECH_USE_NUM,
+                    "원거래 입금 핀테크이용번호 (blank when asked by account)"
+                ),
                 req("org_tran_amt", AMOUNT, "원거래 금액"),
                 req("return_account_num", ACCOUNT_NUM, "반환받을 계좌번호 (as sent)"),
             ]

@@ -184,6 +184,31 @@ pub fn check_response(fields: &[Field], map: &serde_json::Map<String, Value>) ->
     check_answer(fields, map, "")
 }
 
+/// Names of the keys an answer carries that its field list does not know, at every level
+/// (`res_list[0].rsp_code`): what a strict client (Jackson with FAIL_ON_UNKNOWN_PROPERTIES,
+/// the default) refuses to parse.
+pub fn unknown_answer_fields(fields: &[Field], map: &serde_json::Map<String, Value>) -> Vec<String> {
+    fn walk(fields: &[Field], map: &serde_json::Map<String, Value>, at: &str, out: &mut Vec<String>) {
+        for (key, value) in map {
+            let name = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+            match fields.iter().find(|f| f.name == key) {
+                None => out.push(name),
+                Some(Field { format: Format::List(inner), .. }) => {
+                    for (i, item) in value.as_array().into_iter().flatten().enumerate() {
+                        if let Value::Object(m) = item {
+                            walk(inner, m, &format!("{name}[{i}]"), out);
+                        }
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(fields, map, "", &mut out);
+    out
+}
+
 fn check_answer(fields: &[Field], map: &serde_json::Map<String, Value>, at: &str) -> Result<(), FieldError> {
     for f in fields {
         let name = if at.is_empty() { f.name.to_string() } else { format!("{at}.{}", f.name) };
@@ -258,5 +283,13 @@ mod tests {
         );
         let missing = json!({"tran_dtime": "20260302100000", "tran_amt": "1"});
         assert!(check_response(FIELDS, missing.as_object().unwrap()).is_err());
+    }
+
+    #[test]
+    fn unknown_answer_fields_are_named_at_every_level() {
+        let answer = json!({"fintech_use_num": "1", "extra": "x", "req_list": [{"tran_no": "1", "rsp_code": "A0000"}]});
+        assert_eq!(unknown_answer_fields(FIELDS, answer.as_object().unwrap()), ["extra", "req_list[0].rsp_code"]);
+        let clean = json!({"fintech_use_num": "1", "req_list": [{"tran_no": "1"}]});
+        assert!(unknown_answer_fields(FIELDS, clean.as_object().unwrap()).is_empty());
     }
 }

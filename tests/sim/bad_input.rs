@@ -31,7 +31,7 @@ async fn malformed_json_wrong_types_and_overlong_fields_are_a0004() {
     assert_eq!((status, rsp(&v)), (200, "A0004"));
 
     let mut wrong_type = sim.withdraw_body(FIN1, "1000").await;
-    wrong_type["tran_amt"] = json!(1000);
+    wrong_type["tran_amt"] = json!({"won": 1000});
     let v = sim.withdraw(&token, &wrong_type).await;
     assert_eq!(rsp(&v), "A0004");
     assert!(v["rsp_message"].as_str().unwrap().contains("tran_amt"), "{v}");

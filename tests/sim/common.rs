@@ -12,6 +12,24 @@ pub const FIN2_USER1: &str = "120260000001000000000002";
 pub const FIN_USER2: &str = "120260000002000000000001";
 pub const FIN_USER3: &str = "120260000003000000000001";
 
+/// The compatibility check every API answer of these tests passes: no field the catalogue does
+/// not know, at any level (what a strict client refuses to parse), and on success every field
+/// the catalogue requires, in its format.
+pub fn assert_wire_shape(path: &str, answer: Value) -> Value {
+    let Some(api) = obharness::spec::Api::all().find(|a| a.path == path && path.starts_with("/v2.0/")) else {
+        return answer;
+    };
+    let map = answer.as_object().unwrap_or_else(|| panic!("{path}: answer is not an object: {answer}"));
+    let unknown = obharness::spec::fields::unknown_answer_fields(api.response, map);
+    assert!(unknown.is_empty(), "{path}: fields a strict client refuses: {unknown:?}\n{answer}");
+    if map.get("rsp_code").and_then(Value::as_str) == Some("A0000")
+        && let Err(e) = obharness::spec::fields::check_response(api.response, map)
+    {
+        panic!("{path}: answer does not match the catalogue: {e}\n{answer}");
+    }
+    answer
+}
+
 pub struct Sim {
     pub handle: SimHandle,
     pub http: Client,
@@ -26,9 +44,15 @@ impl Sim {
     }
 
     pub async fn with(config: SimConfig) -> Sim {
+        let trust = config.tls.as_ref().map(|m| reqwest::Certificate::from_pem(m.trust_pem.as_bytes()).unwrap());
         let handle = sim::start_embedded(config).await.expect("simulator starts");
         let base = handle.base_url();
-        let http = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let mut http = Client::builder().redirect(reqwest::redirect::Policy::none());
+        if let Some(ca) = trust {
+            // Over --tls, the client trusts the simulator's CA and nothing else.
+            http = http.tls_certs_only([ca]);
+        }
+        let http = http.build().unwrap();
         let fixture = http
             .get(format!("{base}/_sim/fixture"))
             .header("X-Sim-Admin-Token", handle.admin_token())
@@ -169,6 +193,7 @@ impl Sim {
             .unwrap()
             .json()
             .await
+            .map(|v| assert_wire_shape(path, v))
             .unwrap()
     }
 
@@ -179,7 +204,7 @@ impl Sim {
     pub async fn post_via(&self, client: &Client, token: &str, path: &str, body: &Value) -> Value {
         let r = client.post(format!("{}{path}", self.base)).bearer_auth(token).json(body).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 200);
-        r.json().await.unwrap()
+        assert_wire_shape(path, r.json().await.unwrap())
     }
 
     pub async fn balance(&self, token: &str, fintech: &str) -> Value {
@@ -244,16 +269,29 @@ impl Sim {
         self.post(token, "/v2.0/transfer/deposit/fin_num", body).await
     }
 
+    /// 이체결과조회 for one original the center knows: its row.
     pub async fn result(&self, token: &str, check_type: &str, bank_tran_id: &str, date: &str, amount: &str) -> Value {
+        let v = self.result_answer(token, check_type, bank_tran_id, date, amount).await;
+        assert_eq!((v["rsp_code"].as_str(), v["res_cnt"].as_str()), (Some("A0000"), Some("1")), "{v}");
+        v["res_list"][0].clone()
+    }
+
+    /// 이체결과조회 for one original: the whole answer (rsp_code A0310 when it is unknown).
+    pub async fn result_answer(
+        &self,
+        token: &str,
+        check_type: &str,
+        bank_tran_id: &str,
+        date: &str,
+        amount: &str,
+    ) -> Value {
         let body = json!({
             "check_type": check_type,
             "tran_dtime": self.tran_dtime().await,
             "req_cnt": "1",
             "req_list": [{ "tran_no": "1", "org_bank_tran_id": bank_tran_id, "org_bank_tran_date": date, "org_tran_amt": amount }],
         });
-        let v = self.post(token, "/v2.0/transfer/result", &body).await;
-        assert_eq!(v["rsp_code"], "A0000", "{v}");
-        v["res_list"][0].clone()
+        self.post(token, "/v2.0/transfer/result", &body).await
     }
 
     pub async fn today(&self) -> String {

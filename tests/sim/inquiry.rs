@@ -75,10 +75,13 @@ async fn transaction_list_shows_new_transfers_first_and_filters_direction() {
 }
 
 #[tokio::test]
-async fn a_bad_trace_or_reversed_window_is_a_format_error() {
+async fn a_trace_the_simulator_did_not_issue_starts_from_the_first_page() {
     let sim = Sim::start().await;
     let token = sim.user_token(USER1).await;
-    assert_eq!(rsp(&tx_page(&sim, &token, Some("garbage"), "D", "A").await), "A0004");
+    let first = tx_page(&sim, &token, None, "D", "A").await;
+    let foreign = tx_page(&sim, &token, Some("123"), "D", "A").await;
+    assert_eq!(rsp(&foreign), "A0000");
+    assert_eq!(foreign["res_list"], first["res_list"]);
 }
 
 #[tokio::test]

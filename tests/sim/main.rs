@@ -3,6 +3,7 @@
 mod common;
 
 mod bad_input;
+mod compat;
 mod faults;
 mod inquiry;
 mod ledger_props;

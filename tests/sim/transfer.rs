@@ -255,12 +255,34 @@ async fn transfer_result_reports_completed_and_unknown_transfers() {
     assert_eq!(rsp(&sim.withdraw(&token, &body).await), "A0000");
     let id = body["bank_tran_id"].as_str().unwrap();
     let item = sim.result(&oob, "1", id, &sim.today().await, "3000").await;
-    assert_eq!((item["rsp_code"].as_str(), item["bank_rsp_code"].as_str()), (Some("A0000"), Some("000")));
-    assert_eq!(item["wd_account_holder_name"], "홍길동");
-    let item = sim.result(&oob, "1", &sim.tran_id(), &sim.today().await, "3000").await;
-    assert_eq!(item["rsp_code"], "A0310");
-    let item = sim.result(&oob, "2", id, &sim.today().await, "3000").await;
-    assert_eq!(item["rsp_code"], "A0310", "a withdraw is not a deposit");
+    assert_eq!(item["bank_rsp_code"], "000");
+    assert_eq!(
+        (item["wd_account_holder_name"].as_str(), item["wd_fintech_use_num"].as_str()),
+        (Some("홍길동"), Some(FIN1))
+    );
+    assert_eq!((item["dps_bank_name"].as_str(), item["dps_fintech_use_num"].as_str()), (Some("오픈은행"), Some("")));
+    assert!(item.get("rsp_code").is_none(), "KFTC's row layout has no rsp_code: {item}");
+    let unknown = sim.tran_id();
+    let v = sim.result_answer(&oob, "1", &unknown, &sim.today().await, "3000").await;
+    assert_eq!((rsp(&v), v["res_cnt"].as_str()), ("A0310", Some("0")));
+    assert!(v["rsp_message"].as_str().unwrap().contains("tran_no 1"), "names the unknown original: {v}");
+    let v = sim.result_answer(&oob, "2", id, &sim.today().await, "3000").await;
+    assert_eq!(rsp(&v), "A0310", "a withdraw is not a deposit");
+    // Known and unknown originals together: the known one's row, and A0310 naming the other.
+    let body = json!({
+        "check_type": "1",
+        "tran_dtime": sim.tran_dtime().await,
+        "req_cnt": "2",
+        "req_list": [
+            { "tran_no": "1", "org_bank_tran_id": id, "org_bank_tran_date": sim.today().await, "org_tran_amt": "3000" },
+            { "tran_no": "2", "org_bank_tran_id": unknown, "org_bank_tran_date": sim.today().await, "org_tran_amt": "3000" },
+        ],
+    });
+    let v = sim.post(&oob, "/v2.0/transfer/result", &body).await;
+    assert_eq!(
+        (rsp(&v), v["res_cnt"].as_str(), v["res_list"][0]["bank_tran_id"].as_str()),
+        ("A0310", Some("1"), Some(id))
+    );
 }
 
 #[tokio::test]
@@ -274,9 +296,10 @@ async fn return_claim_returns_a_deposit_after_a_day() {
     let today = sim.today().await;
     let claim_id = sim.tran_id();
     let claim = json!({"bank_tran_id": claim_id, "org_bank_tran_id": org_id, "org_bank_tran_date": today,
-        "org_tran_amt": "9000", "return_amt": "9000", "claim_reason": "착오송금", "tran_dtime": sim.tran_dtime().await});
+        "org_tran_amt": "9000", "claim_code": "05", "claim_message": "착오송금", "total_return_yn": "Y"});
     let v = sim.post(&oob, "/v2.0/return/claim", &claim).await;
-    assert_eq!((rsp(&v), v["claim_state"].as_str()), ("A0000", Some("1")), "{v}");
+    assert_eq!((rsp(&v), v["org_tran_amt"].as_str()), ("A0000", Some("9000")), "{v}");
+    assert_eq!(v["org_dps_fintech_use_num"], FIN_USER2);
     let query = || async {
         sim.post(
             &oob,

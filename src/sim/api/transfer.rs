@@ -184,12 +184,7 @@ fn render_deposit(center: &Center, ctx: &Ctx, plan: &MoneyPlan, outcome: &MoneyO
 /// One row of 이체결과조회, told from the registry's record; `None` when the center has no
 /// such transfer: never received, refused before it reached the bank, or not this
 /// check_type/amount.
-fn result_item(
-    center: &Center,
-    ctx: &Ctx,
-    check: CheckType,
-    item: &serde_json::Map<String, Value>,
-) -> Option<Value> {
+fn result_item(center: &Center, ctx: &Ctx, check: CheckType, item: &serde_json::Map<String, Value>) -> Option<Value> {
     let field = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let id = field("org_bank_tran_id");
     let date = field("org_bank_tran_date");
@@ -236,7 +231,7 @@ fn result_item(
 
 /// 이체결과조회. The rows carry no rsp_code of their own (KFTC's row layout); [project rule]
 /// an original the center does not know is left out of res_list and the answer is
-/// `A0310 이체 내역 없음`, naming it, with the rows of those it does know.
+/// `A0310 이체 내역 없음`, naming its tran_no, with the rows of those it does know.
 pub fn result(center: &Center, ctx: &Ctx) -> Reply {
     let items = ctx.list("req_list");
     let cnt = ctx.str("req_cnt").parse::<usize>().unwrap_or(0);
@@ -251,7 +246,7 @@ pub fn result(center: &Center, ctx: &Ctx) -> Reply {
         let item = item.as_object().unwrap_or(&empty);
         match result_item(center, ctx, check, item) {
             Some(row) => rows.push(row),
-            None => unknown.push(item.get("org_bank_tran_id").and_then(Value::as_str).unwrap_or("").to_string()),
+            None => unknown.push(format!("tran_no {}", item.get("tran_no").and_then(Value::as_str).unwrap_or("?"))),
         }
     }
     let body = obj(json!({ "res_cnt": rows.len().to_string(), "res_list": rows }));
