@@ -351,6 +351,8 @@ pub struct CertifyCommand {
     pub paths: Vec<PathBuf>,
     pub listen: std::net::SocketAddr,
     pub trigger: crate::certify::Trigger,
+    /// Make the advisory rule string-typed-fields a failure.
+    pub strict_string_fields: bool,
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub outputs: Outputs,
@@ -381,7 +383,7 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
         let progress_style = style;
         let progress: Arc<dyn Fn(&report::ScenarioResult) + Send + Sync> =
             Arc::new(move |r| println!("{}", terminal::scenario_line(r, &progress_style)));
-        let report = crate::certify::run(scenarios, target, &cmd.trigger, progress).await;
+        let report = crate::certify::run(scenarios, target, &cmd.trigger, cmd.strict_string_fields, progress).await;
         sim.shutdown().await;
         anyhow::Ok(report)
     })?;

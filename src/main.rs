@@ -104,6 +104,10 @@ struct CertifyArgs {
     /// The client's own endpoint, POSTed the inputs as JSON.
     #[arg(long, value_name = "URL")]
     trigger_url: Option<String>,
+    /// Fail (instead of warn) when the client sends JSON numbers where KFTC's examples have
+    /// strings (rule string-typed-fields).
+    #[arg(long)]
+    strict_string_fields: bool,
     /// Write a JUnit XML report.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -238,6 +242,7 @@ fn main() -> ExitCode {
                 (None, Some(url)) => obharness::certify::Trigger::Url(url),
                 (None, None) => unreachable!("clap requires one trigger"),
             },
+            strict_string_fields: args.strict_string_fields,
             junit: args.junit,
             json: args.json,
             outputs: args.outputs.into(),

@@ -228,7 +228,7 @@ impl<'a> Center<'a> {
             "dps_print_content": clip(&c.user_name, 10),
             "fintech_use_num": c.fintech_use_num,
             "wd_print_content": clip(&c.institution_name, 10),
-            "tran_amt": c.amount,
+            "tran_amt": c.tran_amt(),
             "tran_dtime": ids::tran_dtime(),
             // 요청고객: the paying customer.
             "req_client_name": clip(&c.user_name, 20),
@@ -260,7 +260,7 @@ impl<'a> Center<'a> {
                 "bank_tran_id": bank_tran_id,
                 "fintech_use_num": c.recv_fintech_use_num,
                 "print_content": clip(&c.user_name, 10),
-                "tran_amt": c.amount,
+                "tran_amt": c.tran_amt(),
                 // 요청고객: the customer who asked for the transfer (A).
                 "req_client_name": clip(&c.user_name, 20),
                 "req_client_fintech_use_num": c.fintech_use_num,

@@ -48,6 +48,19 @@ pub struct Config {
     pub amount: String,
     /// The harness's scenario id, for the logs.
     pub scenario: String,
+    /// Send amounts as JSON numbers (the careless client's third habit; an advisory, not a
+    /// handling-rule breach: the simulator accepts them).
+    pub numeric_amounts: bool,
+}
+
+impl Config {
+    /// `tran_amt` as this client writes it.
+    pub fn tran_amt(&self) -> serde_json::Value {
+        match (self.numeric_amounts, self.amount.parse::<u64>()) {
+            (true, Ok(n)) => n.into(),
+            _ => self.amount.clone().into(),
+        }
+    }
 }
 
 impl Config {
@@ -128,6 +141,7 @@ impl Config {
                 action,
                 amount,
                 scenario,
+                numeric_amounts: false,
             }),
             _ => Err(problems.join("; ")),
         }

@@ -1,7 +1,8 @@
 //! A small institution backend's transfer code against the 오픈뱅킹 center (KFTC API v2.0):
 //! the reference client of `obharness certify-client`. `client_correct` runs it as the
 //! KFTC handling table requires; `client_careless` with [`Careless`] on, which adds exactly
-//! two mistakes (see `flows.rs`).
+//! two mistakes (see `flows.rs`) and one habit the advisory rule string-typed-fields names
+//! (amounts as JSON numbers, see `config.rs`).
 //!
 //! Input: the `OBH_*` environment variables (see `config.rs`). Output: one JSON line on
 //! stdout, `{"outcome": "succeeded" | "failed" | "unknown", "detail": "…"}`, exit 0; logs on
@@ -76,7 +77,7 @@ pub fn main(careless: Careless) -> ExitCode {
     let started = Instant::now();
     let name = if careless.0 { "client_careless" } else { "client_correct" };
     let cfg = match Config::from_env() {
-        Ok(cfg) => cfg,
+        Ok(cfg) => Config { numeric_amounts: careless.0, ..cfg },
         Err(e) => {
             eprintln!("{name}: {e}");
             return ExitCode::from(2);

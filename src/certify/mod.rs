@@ -141,13 +141,21 @@ pub async fn run(
     scenarios: Vec<LoadedClientScenario>,
     target: Arc<Target>,
     how: &Trigger,
+    strict_string_fields: bool,
     progress: Arc<dyn Fn(&ScenarioResult) + Send + Sync>,
 ) -> RunReport {
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let clock = Instant::now();
     let mut results = Vec::new();
+    let mut numbers = Vec::new();
     for s in &scenarios {
-        let r = run_one(s, &target, how).await;
+        let (r, found) = run_one(s, &target, how).await;
+        progress(&r);
+        results.push(r);
+        numbers.extend(found.into_iter().map(|f| (s.scenario.id.clone(), f)));
+    }
+    if !results.is_empty() {
+        let r = string_typed_fields(&numbers, strict_string_fields);
         progress(&r);
         results.push(r);
     }
@@ -171,7 +179,53 @@ pub async fn run(
     report
 }
 
-async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> ScenarioResult {
+/// The advisory over the whole run: the JSON numbers the client sent where KFTC's examples
+/// have strings. A warning (the run still passes) unless `strict`.
+fn string_typed_fields(numbers: &[(String, String)], strict: bool) -> ScenarioResult {
+    let failures: Vec<CheckFailure> = numbers
+        .iter()
+        .map(|(scenario, found)| CheckFailure {
+            expectation: rules::STRING_TYPED_FIELDS.into(),
+            expected: "a JSON string, as in KFTC's reference examples (\"tran_amt\": \"10000\")".into(),
+            actual: format!("{scenario}: {found}"),
+            diff: None,
+        })
+        .collect();
+    let outcome = if failures.is_empty() { Outcome::Passed } else { Outcome::Failed };
+    let reason = (!failures.is_empty()).then(|| {
+        format!(
+            "{}: {} JSON number(s) where the reference has strings, first {}",
+            rules::STRING_TYPED_FIELDS,
+            failures.len(),
+            failures[0].actual
+        )
+    });
+    ScenarioResult {
+        id: "OBH-CLI-STRING-TYPES".into(),
+        title: "Every value is sent as a JSON string, as KFTC's examples show (advisory)".into(),
+        spec: "KFTC API reference examples quote every value (\"10000\", \"1\"); the center's handling of JSON numbers is not public, so the simulator accepts them and this rule only advises (--strict-string-fields makes it a failure)".into(),
+        tags: vec!["advisory".into(), "format".into()],
+        severity: if strict { "failure" } else { "warning" }.into(),
+        source: "built-in rule".into(),
+        outcome,
+        reason,
+        expected_failure: false,
+        duration_ms: 0,
+        steps: vec![StepResult {
+            index: 1,
+            name: rules::STRING_TYPED_FIELDS.into(),
+            action: format!("rule {}", rules::STRING_TYPED_FIELDS),
+            outcome,
+            duration_ms: 0,
+            request: None,
+            http_status: None,
+            response: None,
+            failures,
+        }],
+    }
+}
+
+async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (ScenarioResult, Vec<String>) {
     let sc = &s.scenario;
     let started = Instant::now();
     let mut result = ScenarioResult {
@@ -190,7 +244,7 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> Sc
     let error = |mut r: ScenarioResult, why: String| {
         r.outcome = Outcome::Error;
         r.reason = Some(why);
-        r
+        (r, Vec::new())
     };
     let mut session = match Session::open(target).await {
         Ok(sess) => sess,
@@ -299,5 +353,35 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> Sc
             bad.failures.first().map(|f| format!("{}: expected {}, got {}", bad.name, f.expected, f.actual));
     }
     result.duration_ms = started.elapsed().as_millis() as u64;
-    result
+    (result, rules::numbers_sent(&journal))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_typed_fields_warns_by_default_and_fails_when_strict() {
+        let found = [("OBH-CLI-X".to_string(), "transfer.withdraw #3: tran_amt = 1000".to_string())];
+        let advisory = string_typed_fields(&found, false);
+        assert_eq!((advisory.outcome, advisory.severity.as_str()), (Outcome::Failed, "warning"));
+        assert!(advisory.reason.unwrap().contains("tran_amt = 1000"));
+        assert_eq!(string_typed_fields(&found, true).severity, "failure");
+        let clean = string_typed_fields(&[], true);
+        assert_eq!((clean.outcome, clean.steps[0].failures.len()), (Outcome::Passed, 0));
+    }
+
+    #[test]
+    fn numbers_are_found_at_any_depth_of_a_request() {
+        let entry: rules::Entry = serde_json::from_value(serde_json::json!({
+            "seq": 7, "at": "2026-03-02T10:00:00+09:00", "peer": "127.0.0.1:1", "api": "transfer.deposit",
+            "bank_tran_id": null, "rsp_code": "A0000", "bank_rsp_code": null, "dropped": false,
+            "request": {"req_cnt": 1, "req_list": [{"tran_amt": 100, "print_content": "x"}]}
+        }))
+        .unwrap();
+        assert_eq!(
+            rules::numbers_sent(&[entry]),
+            ["transfer.deposit #7: req_cnt = 1", "transfer.deposit #7: req_list[0].tran_amt = 100"]
+        );
+    }
 }

@@ -22,13 +22,23 @@ pub struct Entry {
     pub request: Value,
 }
 
+/// A request value as text: strings as they are, numbers (accepted by the simulator, see
+/// [`STRING_TYPED_FIELDS`]) by their decimal text, anything else blank.
+fn text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
 impl Entry {
     fn is(&self, api: &str) -> bool {
         self.api.as_deref() == Some(api)
     }
 
-    fn field(&self, name: &str) -> &str {
-        self.request.get(name).and_then(Value::as_str).unwrap_or("")
+    fn field(&self, name: &str) -> String {
+        text(self.request.get(name))
     }
 
     /// Milliseconds of virtual time (the journal's RFC 3339 instant).
@@ -41,8 +51,8 @@ impl Entry {
         self.request.get("req_list").and_then(|l| l.get(0)).unwrap_or(&self.request)
     }
 
-    fn amount(&self) -> &str {
-        self.item().get("tran_amt").and_then(Value::as_str).unwrap_or("")
+    fn amount(&self) -> String {
+        text(self.item().get("tran_amt"))
     }
 
     fn unknown_outcome(&self) -> bool {
@@ -50,6 +60,34 @@ impl Entry {
             || matches!(self.rsp_code.as_deref(), Some("A0007" | "A0003"))
             || matches!(self.bank_rsp_code.as_deref(), Some("803" | "804"))
     }
+}
+
+/// The advisory rule `string-typed-fields`: KFTC's reference examples and every real answer
+/// quote each value (`"tran_amt": "10000"`, `"req_cnt": "1"`); the simulator accepts JSON
+/// numbers (the center's handling of them is not public), so this names each one a client sent,
+/// as `api seq N: path = value`.
+pub const STRING_TYPED_FIELDS: &str = "string-typed-fields";
+
+/// Every JSON number in the requests of `journal`, as `transfer.deposit #3: req_list[0].tran_amt = 100`.
+pub fn numbers_sent(journal: &[Entry]) -> Vec<String> {
+    fn walk(v: &Value, at: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Number(n) => out.push(format!("{at} = {n}")),
+            Value::Array(items) => items.iter().enumerate().for_each(|(i, x)| walk(x, &format!("{at}[{i}]"), out)),
+            Value::Object(m) => m.iter().for_each(|(k, x)| {
+                walk(x, &if at.is_empty() { k.clone() } else { format!("{at}.{k}") }, out);
+            }),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for e in journal {
+        let mut paths = Vec::new();
+        walk(&e.request, "", &mut paths);
+        let api = e.api.as_deref().unwrap_or("?");
+        found.extend(paths.into_iter().map(|p| format!("{api} #{}: {p}", e.seq)));
+    }
+    found
 }
 
 /// What the judge knows besides the journal.
@@ -95,10 +133,10 @@ pub fn judge(rule: Rule, journal: &[Entry], f: &Facts<'_>) -> Vec<CheckFailure> 
                 r.seq > t.seq
                     && r.request.get("req_list").and_then(Value::as_array).is_some_and(|items| {
                         items.iter().any(|i| {
-                            i.get("org_bank_tran_id").and_then(Value::as_str) == Some(id.as_str())
-                                && i.get("org_bank_tran_date").and_then(Value::as_str) == Some(date.as_str())
-                                && i.get("org_tran_amt").and_then(Value::as_str).map(|a| a.trim_start_matches('0'))
-                                    == Some(t.amount().trim_start_matches('0'))
+                            text(i.get("org_bank_tran_id")) == id
+                                && text(i.get("org_bank_tran_date")) == date
+                                && text(i.get("org_tran_amt")).trim_start_matches('0')
+                                    == t.amount().trim_start_matches('0')
                         })
                     })
             });
@@ -215,7 +253,7 @@ pub fn judge(rule: Rule, journal: &[Entry], f: &Facts<'_>) -> Vec<CheckFailure> 
             let mut out = Vec::new();
             for e in &transfers {
                 let item = e.item();
-                let get = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or("");
+                let get = |k: &str| text(item.get(k));
                 let account = !get("req_client_bank_code").is_empty() && !get("req_client_account_num").is_empty();
                 let fintech = get("req_client_fintech_use_num");
                 // 요청고객 is an account or a fintech_use_num: exactly one of them.

@@ -24,7 +24,7 @@ async fn certify_with(client: &str) -> RunReport {
     let sim = sim::start_embedded(SimConfig::embedded()).await.unwrap();
     let target = Arc::new(Target::simulator_at(&sim.base_url(), sim.admin_token()));
     let trigger = Trigger::Command(example(client).display().to_string());
-    certify::run(scenarios, target, &trigger, Arc::new(|_| {})).await
+    certify::run(scenarios, target, &trigger, false, Arc::new(|_| {})).await
 }
 
 /// scenario id → the rules that failed.
@@ -59,10 +59,16 @@ async fn the_careless_client_fails_exactly_the_rules_it_breaks() {
         ("OBH-CLI-A0007-001", vec!["inquires-after-unknown-outcome", "never-resends"]),
         ("OBH-CLI-NORESP-001", vec!["inquires-after-unknown-outcome", "never-resends"]),
         ("OBH-CLI-A0017-001", vec!["refuses-on-a0017", "unique-bank-tran-ids"]),
+        ("OBH-CLI-STRING-TYPES", vec!["string-typed-fields"]),
     ]
     .into_iter()
     .map(|(id, rules)| (id.to_string(), rules.into_iter().map(str::to_string).collect()))
     .collect();
     assert_eq!(failed_rules(&report), expected);
     assert!(!report.is_success());
+    // Amounts sent as JSON numbers are accepted (money moved) and named by an advisory that
+    // does not fail the run on its own.
+    let advisory = report.scenarios.iter().find(|s| s.id == "OBH-CLI-STRING-TYPES").unwrap();
+    assert_eq!(advisory.severity, "warning");
+    assert!(advisory.steps[0].failures.iter().any(|f| f.actual.contains("tran_amt = ")), "{advisory:#?}");
 }
