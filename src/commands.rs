@@ -353,6 +353,10 @@ pub struct CertifyCommand {
     pub trigger: crate::certify::Trigger,
     /// Make the advisory rule string-typed-fields a failure.
     pub strict_string_fields: bool,
+    /// Serve the simulator over HTTPS; the CA the client must trust is written here (a file
+    /// in the temporary directory when `None`) and handed over as `OBH_TLS_CA_FILE`.
+    pub tls: bool,
+    pub tls_ca_out: Option<PathBuf>,
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub outputs: Outputs,
@@ -371,10 +375,27 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     let report = runtime.block_on(async {
-        let config = crate::sim::SimConfig::embedded();
+        let mut config = crate::sim::SimConfig::embedded();
+        let mut ca_file = None;
+        if cmd.tls || cmd.tls_ca_out.is_some() {
+            let material = crate::sim::tls::TlsMaterial::generate(cmd.listen.ip())?;
+            let path = cmd.tls_ca_out.clone().unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("obharness-certify-ca-{}.pem", std::process::id()))
+            });
+            std::fs::write(&path, &material.trust_pem).with_context(|| format!("cannot write {}", path.display()))?;
+            ca_file = Some(path);
+            config.tls = Some(material);
+        }
         let sim =
             crate::sim::start(cmd.listen, config).await.with_context(|| format!("cannot listen on {}", cmd.listen))?;
-        let target = Arc::new(Target::simulator_at(&sim.base_url(), sim.admin_token()));
+        let mut target = Target::simulator_at(&sim.base_url(), sim.admin_token());
+        if let Some(path) = &ca_file {
+            let pem = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            target.tls_roots = reqwest::Certificate::from_pem_bundle(&pem)?;
+            target.profile.tls_ca_file = Some(path.clone());
+            println!("  TLS: the client trusts {} (OBH_TLS_CA_FILE)", path.display());
+        }
+        let target = Arc::new(target);
         println!(
             "obharness certify-client: {} scenario(s); the simulator plays the center at {}",
             scenarios.len(),

@@ -108,6 +108,13 @@ struct CertifyArgs {
     /// strings (rule string-typed-fields).
     #[arg(long)]
     strict_string_fields: bool,
+    /// Serve the simulator over HTTPS with a certificate made at start; the client gets the CA
+    /// to trust as OBH_TLS_CA_FILE.
+    #[arg(long)]
+    tls: bool,
+    /// Where to write that CA certificate (default: a file in the temporary directory).
+    #[arg(long, value_name = "FILE")]
+    tls_ca_out: Option<PathBuf>,
     /// Write a JUnit XML report.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -243,6 +250,8 @@ fn main() -> ExitCode {
                 (None, None) => unreachable!("clap requires one trigger"),
             },
             strict_string_fields: args.strict_string_fields,
+            tls: args.tls,
+            tls_ca_out: args.tls_ca_out,
             junit: args.junit,
             json: args.json,
             outputs: args.outputs.into(),

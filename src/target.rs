@@ -41,6 +41,9 @@ pub struct TargetProfile {
     pub allow_transfers: bool,
     /// Compare responses with golden snapshots (default: embedded only, where the data are ours).
     pub golden: Option<bool>,
+    /// A PEM file of certificates to trust besides the system's, for an HTTPS target with a
+    /// private CA (what `obharness sim --tls --tls-ca-out FILE` writes); relative to this file.
+    pub tls_ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
@@ -70,6 +73,9 @@ pub struct Target {
     /// An admin token known at run time (a simulator this process started), before
     /// `admin_token_env` is consulted.
     pub admin_token: Option<String>,
+    /// Certificates to trust besides the system's (`tls_ca_file`, or a simulator this
+    /// process started with TLS).
+    pub tls_roots: Vec<reqwest::Certificate>,
 }
 
 impl Target {
@@ -93,9 +99,11 @@ impl Target {
                 code_overrides: BTreeMap::new(),
                 allow_transfers: true,
                 golden: Some(true),
+                tls_ca_file: None,
             },
             quirks,
             admin_token: None,
+            tls_roots: Vec::new(),
         }
     }
 
@@ -134,7 +142,28 @@ impl Target {
         if !quirks.is_empty() {
             return Err(LoadError::new(path, "--sim-quirk applies to the embedded simulator only"));
         }
-        Ok(Target { profile, quirks, admin_token: None })
+        let tls_roots = match &profile.tls_ca_file {
+            None => Vec::new(),
+            Some(file) => {
+                let ca_path = path.parent().unwrap_or(Path::new(".")).join(file);
+                let at = |why: String| LoadError::new(path, why).find(&text, "tls_ca_file", 1);
+                let pem = std::fs::read(&ca_path)
+                    .map_err(|e| at(format!("tls_ca_file: cannot read {}: {e}", ca_path.display())))?;
+                let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                    at(format!("tls_ca_file: {} is not a PEM certificate bundle: {e}", ca_path.display()))
+                })?;
+                if certs.is_empty() {
+                    return Err(at(format!("tls_ca_file: {} holds no certificate", ca_path.display())));
+                }
+                certs
+            }
+        };
+        Ok(Target { profile, quirks, admin_token: None, tls_roots })
+    }
+
+    /// The HTTP client settings of requests to this target.
+    pub fn http_client(&self) -> reqwest::ClientBuilder {
+        http_client(&self.tls_roots)
     }
 
     pub fn capabilities(&self) -> BTreeSet<Capability> {
@@ -169,6 +198,18 @@ impl Target {
     pub fn base_url_label(&self) -> String {
         self.profile.base_url.clone().unwrap_or_else(|| "in-process (127.0.0.1:ephemeral)".into())
     }
+}
+
+/// The HTTP client settings every request to a target uses: no redirects followed
+/// (사용자인증 answers 302), answers read as sent, a 30 s bound, and the target's own CA
+/// (`tls_roots`) trusted besides the system's.
+pub fn http_client(tls_roots: &[reqwest::Certificate]) -> reqwest::ClientBuilder {
+    // goose turns on reqwest's gzip feature for the whole build; answers are checked as sent.
+    let builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_gzip()
+        .timeout(std::time::Duration::from_secs(30));
+    if tls_roots.is_empty() { builder } else { builder.tls_certs_merge(tls_roots.to_vec()) }
 }
 
 /// The test data a session knows about the target: who the institution and users are.

@@ -64,8 +64,8 @@ pub struct Center<'a> {
 }
 
 impl<'a> Center<'a> {
-    pub fn new(cfg: &'a Config, deadline: Instant) -> Center<'a> {
-        let http = reqwest::Client::builder()
+    pub fn new(cfg: &'a Config, deadline: Instant) -> Result<Center<'a>, String> {
+        let mut builder = reqwest::Client::builder()
             // 사용자인증 answers 302 to our redirect_uri: read the code, do not follow.
             .redirect(reqwest::redirect::Policy::none())
             .timeout(HTTP_TIMEOUT)
@@ -73,10 +73,15 @@ impl<'a> Center<'a> {
             // A fresh connection per call: a transfer is never silently re-sent on a pooled
             // connection the server had already closed.
             .pool_max_idle_per_host(0)
-            .no_gzip()
-            .build()
-            .expect("a plain HTTP client builds");
-        Center {
+            .no_gzip();
+        if let Some(file) = &cfg.tls_ca_file {
+            let pem = std::fs::read(file).map_err(|e| format!("OBH_TLS_CA_FILE {file}: {e}"))?;
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("OBH_TLS_CA_FILE {file}: {e}"))?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Center {
             cfg,
             http,
             deadline,
@@ -84,7 +89,7 @@ impl<'a> Center<'a> {
             inst_token: None,
             ids: IdMint::new(&cfg.client_use_code),
             center_date: None,
-        }
+        })
     }
 
     /// Time left for one more request, at most the per-request limit; None when the run's

@@ -48,6 +48,9 @@ pub struct Config {
     pub amount: String,
     /// The harness's scenario id, for the logs.
     pub scenario: String,
+    /// A PEM file of the center's CA to trust besides the system's (`OBH_TLS_CA_FILE`, set
+    /// when the simulator serves HTTPS with its own certificate).
+    pub tls_ca_file: Option<String>,
     /// Send amounts as JSON numbers (the careless client's third habit; an advisory, not a
     /// handling-rule breach: the simulator accepts them).
     pub numeric_amounts: bool,
@@ -141,6 +144,7 @@ impl Config {
                 action,
                 amount,
                 scenario,
+                tls_ca_file: std::env::var("OBH_TLS_CA_FILE").ok().filter(|v| !v.trim().is_empty()),
                 numeric_amounts: false,
             }),
             _ => Err(problems.join("; ")),

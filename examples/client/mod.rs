@@ -108,7 +108,7 @@ pub fn main(careless: Careless) -> ExitCode {
 /// Gets the token the action starts with, then runs the action's flow. `Err` only when the
 /// center cannot be reached at all for that first token.
 async fn run(cfg: &Config, careless: Careless, deadline: Instant) -> Result<Report, String> {
-    let mut c = Center::new(cfg, deadline);
+    let mut c = Center::new(cfg, deadline)?;
     let first = match cfg.action {
         Action::Withdraw | Action::Balance => c.user_token(false).await.map(drop),
         Action::Deposit => c.institution_token().await.map(drop),

@@ -274,7 +274,10 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
         Ok(f) => f,
         Err(e) => return error(result, e),
     };
-    let env = inputs(&session, sc, &session.base_url);
+    let mut env = inputs(&session, sc, &session.base_url);
+    if let Some(ca) = &target.profile.tls_ca_file {
+        env.insert("OBH_TLS_CA_FILE".into(), ca.display().to_string());
+    }
     let run = trigger(how, &env, Duration::from_millis(sc.wait_ms)).await;
     let journal: Vec<rules::Entry> = match session.admin_get(&format!("/_sim/journal?after={after}&limit=100000")).await
     {

@@ -20,6 +20,7 @@ pub struct Session {
     sim: Option<SimHandle>,
     admin: Option<(String, String)>,
     http: reqwest::Client,
+    tls_roots: Vec<reqwest::Certificate>,
     bound: Mutex<HashMap<IpAddr, reqwest::Client>>,
     tokens: Mutex<HashMap<String, String>>,
     user_token_env: Option<String>,
@@ -28,21 +29,11 @@ pub struct Session {
     pub vars: BTreeMap<String, String>,
 }
 
-fn client() -> reqwest::Client {
-    // goose turns on reqwest's gzip feature for the whole build; answers are checked as sent.
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_gzip()
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .expect("a plain HTTP client builds")
-}
-
 impl Session {
     /// Opens a session: an embedded simulator of its own, or the URL target (reset first
     /// when it is an obharness simulator with an admin token).
     pub async fn open(target: &Target) -> Result<Session, String> {
-        let http = client();
+        let http = target.http_client().build().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let (base_url, sim, admin) = match target.profile.kind {
             TargetKind::Embedded => {
                 let handle = crate::sim::start_embedded(target.sim_config())
@@ -72,6 +63,7 @@ impl Session {
             sim,
             admin,
             http,
+            tls_roots: target.tls_roots.clone(),
             bound: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
             user_token_env: target.profile.credentials.user_token_env.clone(),
@@ -159,11 +151,8 @@ impl Session {
         if let Some(c) = bound.get(&ip) {
             return Ok(c.clone());
         }
-        let c = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_gzip()
+        let c = crate::target::http_client(&self.tls_roots)
             .local_address(ip)
-            .timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|e| format!("cannot bind to {ip}: {e}"))?;
         bound.insert(ip, c.clone());

@@ -19,10 +19,24 @@ fn example(name: &str) -> PathBuf {
 }
 
 async fn certify_with(client: &str) -> RunReport {
+    certify_over(client, false).await
+}
+
+/// Certifies `client` against a simulator over HTTP, or over HTTPS with a CA the client is
+/// handed as OBH_TLS_CA_FILE.
+async fn certify_over(client: &str, tls: bool) -> RunReport {
     let scenarios = certify::scenario::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/client")])
         .unwrap_or_else(|e| panic!("{e}"));
-    let sim = sim::start_embedded(SimConfig::embedded()).await.unwrap();
-    let target = Arc::new(Target::simulator_at(&sim.base_url(), sim.admin_token()));
+    let material = tls.then(|| sim::tls::TlsMaterial::generate("127.0.0.1".parse().unwrap()).unwrap());
+    let sim = sim::start_embedded(SimConfig { tls: material.clone(), ..SimConfig::embedded() }).await.unwrap();
+    let mut target = Target::simulator_at(&sim.base_url(), sim.admin_token());
+    if let Some(m) = &material {
+        let ca = std::env::temp_dir().join(format!("obh-certify-test-ca-{}.pem", std::process::id()));
+        std::fs::write(&ca, &m.trust_pem).unwrap();
+        target.tls_roots = reqwest::Certificate::from_pem_bundle(m.trust_pem.as_bytes()).unwrap();
+        target.profile.tls_ca_file = Some(ca);
+    }
+    let target = Arc::new(target);
     let trigger = Trigger::Command(example(client).display().to_string());
     certify::run(scenarios, target, &trigger, false, Arc::new(|_| {})).await
 }
@@ -50,6 +64,18 @@ async fn the_correct_client_passes_every_rule() {
         report.scenarios.iter().map(|s| (&s.id, &s.reason)).collect::<Vec<_>>()
     );
     assert!(report.is_success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_correct_client_passes_over_https() {
+    let report = certify_over("client_correct", true).await;
+    assert!(report.target.base_url.starts_with("https://"), "{}", report.target.base_url);
+    assert_eq!(
+        failed_rules(&report),
+        BTreeMap::new(),
+        "{:#?}",
+        report.scenarios.iter().map(|s| (&s.id, &s.reason)).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -78,3 +78,42 @@ async fn a_url_target_with_an_admin_token_gets_every_capability() {
     let again = run_paths(vec![file], target, opts(&dir, GoldenMode::Strict)).await;
     assert_eq!(again.scenarios[0].outcome, obharness::report::Outcome::Passed);
 }
+
+#[tokio::test]
+async fn an_https_url_target_is_reached_through_its_tls_ca_file() {
+    let tls = obharness::sim::tls::TlsMaterial::generate("127.0.0.1".parse().unwrap()).unwrap();
+    let sim = obharness::sim::start_embedded(obharness::sim::SimConfig {
+        tls: Some(tls.clone()),
+        ..obharness::sim::SimConfig::embedded()
+    })
+    .await
+    .unwrap();
+    assert!(sim.base_url().starts_with("https://"));
+    let dir = scratch("https");
+    std::fs::write(dir.join("ca.pem"), &tls.trust_pem).unwrap();
+    // SAFETY: the variable name is unique to this test; no other thread reads or writes it.
+    let var = format!("OBH_TEST_TLS_ADMIN_{}", std::process::id());
+    unsafe { std::env::set_var(&var, sim.admin_token()) };
+    let profile = |ca: &str| {
+        format!(
+            "name: https\nkind: url\nbase_url: {}\nadmin_token_env: {var}\ncapabilities: [ledger_inspection]\nallow_transfers: true\n{ca}",
+            sim.base_url()
+        )
+    };
+    let file = write(
+        &dir,
+        "s.yaml",
+        "id: OBH-TLS-001\ntitle: t\nspec: s\nsteps:\n  - call: account.balance\n    expect: { rsp_code: A0000 }\n",
+    );
+    let trusted = Target::load(&write(&dir, "t.yaml", &profile("tls_ca_file: ca.pem\n")), vec![]).unwrap();
+    let report = run_paths(vec![file.clone()], trusted, opts(&dir, GoldenMode::Strict)).await;
+    assert_eq!(report.scenarios[0].outcome, obharness::report::Outcome::Passed, "{:?}", report.scenarios[0]);
+    // Without the CA the handshake fails: an error, never a pass.
+    let untrusted = Target::load(&write(&dir, "u.yaml", &profile("")), vec![]).unwrap();
+    let report = run_paths(vec![file], untrusted, opts(&dir, GoldenMode::Strict)).await;
+    assert_ne!(report.scenarios[0].outcome, obharness::report::Outcome::Passed);
+    // A CA file that is not PEM is an input error naming the field.
+    std::fs::write(dir.join("bad.pem"), "not a certificate").unwrap();
+    let err = Target::load(&write(&dir, "b.yaml", &profile("tls_ca_file: bad.pem\n")), vec![]).unwrap_err();
+    assert!(err.to_string().contains("tls_ca_file"), "{err}");
+}
