@@ -124,6 +124,10 @@ fn operation(op: &Operation) -> Value {
     o.insert("description".into(), json!(description(op)));
     o.insert("tags".into(), json!([op.tag()]));
     o.insert("x-api-ids".into(), json!(op.keys()));
+    // Where each member's field sets come from (spec::catalogue), so a reader can check them.
+    let mut sources: Vec<&str> = op.members.iter().map(|a| a.source).collect();
+    sources.dedup();
+    o.insert("x-source".into(), json!(sources));
     let params = query_parameters(op);
     if !params.is_empty() {
         o.insert("parameters".into(), Value::Array(params));
