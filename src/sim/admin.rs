@@ -26,11 +26,23 @@ impl FromRequestParts<Arc<Center>> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, center: &Arc<Center>) -> Result<Self, Self::Rejection> {
         match parts.headers.get("x-sim-admin-token").and_then(|v| v.to_str().ok()) {
-            Some(t) if t == center.admin_token => Ok(Admin),
+            Some(t) if token_matches(t.as_bytes(), center.admin_token.as_bytes()) => Ok(Admin),
             Some(_) => Err(problem(StatusCode::UNAUTHORIZED, "wrong X-Sim-Admin-Token")),
             None => Err(problem(StatusCode::UNAUTHORIZED, "missing X-Sim-Admin-Token header")),
         }
     }
+}
+
+/// Compares a presented token with the expected one in time that depends only on the
+/// expected token's length, so timing reveals neither its content nor how much matched.
+fn token_matches(given: &[u8], expected: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    let mut same = given.len().ct_eq(&expected.len());
+    for (i, e) in expected.iter().enumerate() {
+        same &= e.ct_eq(given.get(i).unwrap_or(&!*e));
+    }
+    // An empty expected token never matches (the configuration refuses one anyway).
+    bool::from(same) && !expected.is_empty()
 }
 
 fn problem(status: StatusCode, message: impl Into<String>) -> Response {
@@ -44,9 +56,17 @@ impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<Arc<Center>> for
     type Rejection = Response;
 
     async fn from_request(req: axum::extract::Request, _: &Arc<Center>) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
-            .await
-            .map_err(|_| problem(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB"))?;
+        let deadline = req.extensions().get::<super::http::ConnAbort>().map(|a| a.1.deadline());
+        let read = axum::body::to_bytes(req.into_body(), 1 << 20);
+        let read = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, read).await.map_err(|_| {
+                let mut r = problem(StatusCode::REQUEST_TIMEOUT, "request not received in time");
+                r.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+                r
+            })?,
+            None => read.await,
+        };
+        let bytes = read.map_err(|_| problem(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB"))?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map(Body).map_err(|e| {
             let inner = e.inner();
@@ -154,9 +174,11 @@ struct Advance {
     seconds: u64,
 }
 
-async fn advance(_: Admin, State(center): State<Arc<Center>>, Body(a): Body<Advance>) -> Json<Value> {
-    center.clock.advance(a.seconds);
-    Json(clock_json(&center))
+async fn advance(_: Admin, State(center): State<Arc<Center>>, Body(a): Body<Advance>) -> Response {
+    match center.clock.advance(a.seconds) {
+        Ok(_) => Json(clock_json(&center)).into_response(),
+        Err(e) => problem(StatusCode::BAD_REQUEST, e.to_string()),
+    }
 }
 
 async fn account(_: Admin, State(center): State<Arc<Center>>, Path(fintech): Path<String>) -> Response {
@@ -200,7 +222,7 @@ async fn arm_fault(_: Admin, State(center): State<Arc<Center>>, Body(rule): Body
     };
     match center.faults.arm(rule) {
         Ok(n) => (StatusCode::CREATED, Json(json!({ "armed": n }))).into_response(),
-        Err(e) => problem(StatusCode::UNPROCESSABLE_ENTITY, e),
+        Err(e) => problem(StatusCode::BAD_REQUEST, e),
     }
 }
 

@@ -27,9 +27,44 @@ use crate::spec::ids::BankTranId;
 use crate::spec::time::{api_tran_dtm, date8};
 use crate::spec::{ApiId, BankRspCode, ParamsIn, RspCode};
 
-/// Lets a handler close its connection without answering (fault injection).
+/// Lets a handler close its connection without answering (fault injection), and tells it
+/// by when the request being served must have arrived in full.
 #[derive(Clone, Default)]
-pub struct ConnAbort(pub Arc<Notify>);
+pub struct ConnAbort(pub Arc<Notify>, pub Arc<RequestClock>);
+
+/// One connection's request timing: a request (headers and body) must arrive within the
+/// timeout, counted from when the connection became ready for it (accepted, or the
+/// previous answer handed over). HTTP/1 serves one request at a time, so one slot suffices.
+#[derive(Debug)]
+pub struct RequestClock {
+    origin: tokio::time::Instant,
+    timeout: std::time::Duration,
+    ready_at_ms: std::sync::atomic::AtomicU64,
+}
+
+impl RequestClock {
+    pub fn new(timeout: std::time::Duration) -> RequestClock {
+        RequestClock { origin: tokio::time::Instant::now(), timeout, ready_at_ms: Default::default() }
+    }
+
+    /// The connection is ready for its next request (the previous answer is out).
+    pub fn ready(&self) {
+        let ms = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.ready_at_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// When the current request must have arrived in full.
+    pub fn deadline(&self) -> tokio::time::Instant {
+        let ready = std::time::Duration::from_millis(self.ready_at_ms.load(std::sync::atomic::Ordering::Relaxed));
+        self.origin + ready + self.timeout
+    }
+}
+
+impl Default for RequestClock {
+    fn default() -> Self {
+        RequestClock::new(std::time::Duration::from_secs(30))
+    }
+}
 
 /// A request's parameters and who sent it, after the generic checks passed.
 pub struct Ctx {
@@ -169,6 +204,8 @@ pub struct Incoming {
     pub peer: SocketAddr,
     pub abort: Option<ConnAbort>,
     pub body_too_large: bool,
+    /// The body did not arrive before the request timeout; the connection is closed.
+    pub timed_out: bool,
     /// The bank_tran_id once the pipeline has parsed it, so the journal need not parse again.
     pub bank_tran_id: std::sync::OnceLock<String>,
 }
@@ -182,9 +219,16 @@ impl Incoming {
             .map(|c| c.0)
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
         let abort = parts.extensions.get::<ConnAbort>().cloned();
-        let (body, body_too_large) = match axum::body::to_bytes(body, max_body).await {
-            Ok(b) => (b, false),
-            Err(_) => (Bytes::new(), true),
+        let deadline = abort.as_ref().map(|a| a.1.deadline());
+        let read = axum::body::to_bytes(body, max_body);
+        let read = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, read).await.ok(),
+            None => Some(read.await),
+        };
+        let (body, body_too_large, timed_out) = match read {
+            Some(Ok(b)) => (b, false, false),
+            Some(Err(_)) => (Bytes::new(), true, false),
+            None => (Bytes::new(), false, true),
         };
         Incoming {
             method: parts.method,
@@ -195,6 +239,7 @@ impl Incoming {
             peer,
             abort,
             body_too_large,
+            timed_out,
             bank_tran_id: std::sync::OnceLock::new(),
         }
     }
@@ -258,8 +303,16 @@ async fn close_without_answer(abort: Option<ConnAbort>) -> Response<Body> {
     }
 }
 
+/// The answer to a request whose body did not arrive in time; the connection closes.
+fn request_timeout_response() -> Response<Body> {
+    let mut r = json_response(StatusCode::REQUEST_TIMEOUT, br#"{"error":"request not received in time"}"#.to_vec());
+    r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
 /// Journals the outcome; `None` means: close the connection without an answer.
 fn record(center: &Center, api: Option<ApiId>, inc: &Incoming, flow: Flow) -> Option<Response<Body>> {
+    let flow = if inc.timed_out { Flow::Raw(request_timeout_response(), None) } else { flow };
     let now = center.now();
     let bank_tran_id = match inc.bank_tran_id.get() {
         Some(id) => Some(id.clone()),
@@ -327,6 +380,9 @@ macro_rules! reject {
 async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
     let api = api_id.api();
     let now = center.now();
+    if inc.timed_out {
+        return Flow::Raw(request_timeout_response(), None);
+    }
     if inc.method.as_str() != api.method {
         reject!(Reply::error_msg(RspCode::WrongMethod, format!("{} {} only", api.method, api.path)));
     }
@@ -572,7 +628,11 @@ async fn run_money(center: &Center, ctx: &Ctx, plan: MoneyPlan, duplicate: bool)
                 key: plan.key,
                 op: plan.op.clone(),
                 remaining_inquiries: inquiries.map(|n| n.max(1)),
-                due: seconds.map(|s| ctx.now + chrono::Duration::seconds(s as i64)),
+                // Rules are range-checked when armed; an instant past the calendar never comes.
+                due: seconds.and_then(|s| {
+                    let s = chrono::Duration::try_seconds(i64::try_from(s).ok()?)?;
+                    ctx.now.checked_add_signed(s)
+                }),
             });
             MoneyOutcome::Withheld
         }

@@ -28,7 +28,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use center::Center;
-pub use config::{Quirk, SimConfig};
+pub use config::{ConfigError, Quirk, SimConfig};
 pub use fixture::Fixture;
 
 /// A running simulator; dropping it stops accepting connections.
@@ -64,13 +64,15 @@ impl Drop for SimHandle {
     }
 }
 
-/// Starts a simulator on an already-bound listener, on the current tokio runtime.
+/// Starts a simulator on an already-bound listener, on the current tokio runtime. A
+/// configuration that must not start (see [`SimConfig::validate`]) is an `InvalidInput` error.
 pub fn start_on(listener: TcpListener, config: SimConfig) -> std::io::Result<SimHandle> {
+    config.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let addr = listener.local_addr()?;
     let center = Center::new(config);
     let (tx, rx) = watch::channel(false);
     let router = server::router(center.clone());
-    let task = tokio::spawn(server::serve(listener, router, rx));
+    let task = tokio::spawn(server::serve(listener, router, rx, center.config.request_timeout));
     Ok(SimHandle { addr, center, shutdown: tx, task: Some(task) })
 }
 
@@ -94,6 +96,7 @@ pub struct StandaloneOptions {
 /// Runs a standalone simulator until Ctrl-C, printing its addresses and admin token.
 pub fn run_standalone(opts: StandaloneOptions, config: SimConfig) -> anyhow::Result<()> {
     use anyhow::Context;
+    config.validate()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(opts.workers.max(1))
         .enable_all()

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use tower::ServiceExt;
 
 use super::center::Center;
-use super::http::{ConnAbort, Flow, Incoming, finish, json_response, serve_call};
+use super::http::{ConnAbort, Flow, Incoming, RequestClock, finish, json_response, serve_call};
 use super::{admin, oauth};
 use crate::spec::{Api, ApiId};
 
@@ -44,8 +44,14 @@ async fn unknown_path(State(center): State<Arc<Center>>, req: axum::extract::Req
     finish(&center, None, &inc, Flow::Raw(resp, None)).await
 }
 
-/// Serves `router` on `listener` until `shutdown` turns true.
-pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
+/// Serves `router` on `listener` until `shutdown` turns true. A request (headers and body)
+/// must arrive within `request_timeout`; slower peers are cut off.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+    request_timeout: std::time::Duration,
+) {
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -63,15 +69,22 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::R
         let router = router.clone();
         let mut shutdown = shutdown.clone();
         tokio::spawn(async move {
-            let abort = ConnAbort::default();
+            let abort = ConnAbort(Default::default(), Arc::new(RequestClock::new(request_timeout)));
             let conn_abort = abort.clone();
             let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(peer));
                 req.extensions_mut().insert(abort.clone());
-                router.clone().oneshot(req.map(Body::new))
+                let answered = router.clone().oneshot(req.map(Body::new));
+                let clock = abort.1.clone();
+                async move {
+                    let resp = answered.await;
+                    clock.ready();
+                    resp
+                }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
+                .header_read_timeout(request_timeout)
                 .serve_connection(TokioIo::new(stream), service);
             tokio::pin!(conn);
             tokio::select! {

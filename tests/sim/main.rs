@@ -4,6 +4,7 @@ mod common;
 
 mod bad_input;
 mod faults;
+mod hardening;
 mod inquiry;
 mod ledger_props;
 mod oauth;
