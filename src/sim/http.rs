@@ -244,17 +244,10 @@ impl Incoming {
         }
     }
 
-    /// The caller's address: the TCP peer, or the forwarded client behind a trusted proxy.
-    pub fn caller_ip(&self, trusted_proxies: &[IpAddr]) -> IpAddr {
-        let peer = self.peer.ip().to_canonical();
-        if trusted_proxies.contains(&peer)
-            && let Some(xff) = self.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-            && let Some(last) = xff.rsplit(',').next()
-            && let Ok(ip) = last.trim().parse::<IpAddr>()
-        {
-            return ip.to_canonical();
-        }
-        peer
+    /// The caller's address: the TCP peer, or the forwarded client behind a trusted proxy;
+    /// an error (an unknown caller, on no whitelist) when the forwarding headers do not parse.
+    pub fn caller_ip(&self, trusted_proxies: &[IpAddr]) -> Result<IpAddr, super::forwarded::ForwardedError> {
+        super::forwarded::caller(self.peer.ip(), &self.headers, trusted_proxies)
     }
 
     /// Query or form parameters as a JSON object of strings.
@@ -417,10 +410,15 @@ async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
         Subject::Institution => None,
     };
 
-    let peer = inc.caller_ip(&center.config.trusted_proxies);
-    if api.whitelist_only && !center.has(Quirk::IgnoreIpWhitelist) && !center.institution().whitelist.contains(&peer) {
-        reject!(Reply::error_msg(center.config.access_denied_code, format!("등록되지 않은 IP {peer}")));
+    let caller = inc.caller_ip(&center.config.trusted_proxies);
+    if api.whitelist_only && !center.has(Quirk::IgnoreIpWhitelist) {
+        match &caller {
+            Ok(ip) if center.institution().whitelist.contains(ip) => {}
+            Ok(ip) => reject!(Reply::error_msg(center.config.access_denied_code, format!("등록되지 않은 IP {ip}"))),
+            Err(e) => reject!(Reply::error_msg(center.config.access_denied_code, format!("발신 IP 확인 불가: {e}"))),
+        }
     }
+    let peer = caller.unwrap_or_else(|_| inc.peer.ip().to_canonical());
     if center.config.operating_hours && !super::clock::within_operating_hours(now) {
         reject!(Reply::error_msg(RspCode::OutsideOperatingHours, "운영시간 00:05~23:55"));
     }

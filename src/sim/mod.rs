@@ -13,6 +13,7 @@ pub mod config;
 pub mod consent_page;
 pub mod faults;
 pub mod fixture;
+pub mod forwarded;
 pub mod http;
 pub mod journal;
 pub mod ledger;

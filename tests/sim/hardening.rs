@@ -188,3 +188,46 @@ async fn a_request_whose_body_never_comes_is_cut_off_at_the_request_timeout() {
         assert_eq!(rsp(&v), "A0000", "{v}");
     }
 }
+
+#[tokio::test]
+async fn forwarded_addresses_that_do_not_parse_are_denied_and_move_no_money() {
+    let config = SimConfig { trusted_proxies: vec!["127.0.0.1".parse().unwrap()], ..SimConfig::embedded() };
+    let sim = Sim::with(config).await;
+    let token = sim.user_token(USER1).await;
+    let before = sim.balance_of(FIN1).await;
+    let total = sim.total_money().await;
+    let send = async |header: &str, value: &str| -> serde_json::Value {
+        let body = sim.withdraw_body(FIN1, "1000").await;
+        let r = sim.http.post(format!("{}/v2.0/transfer/withdraw/fin_num", sim.base)).bearer_auth(&token);
+        r.header(header, value).json(&body).send().await.unwrap().json().await.unwrap()
+    };
+    for (header, value) in [
+        ("X-Forwarded-For", "127.0.0.9:5555"),
+        ("X-Forwarded-For", "[::ffff:127.0.0.9]"),
+        ("X-Forwarded-For", "127.0.0.9,"),
+        ("X-Forwarded-For", "garbage"),
+        ("X-Forwarded-For", ""),
+        ("X-Forwarded-For", "garbage, 127.0.0.1"),
+        ("Forwarded", "for=unknown"),
+        ("Forwarded", "for=\"[::ffff:127.0.0.9]:80\""),
+        ("Forwarded", "for=[::1]"),
+        ("Forwarded", "by=127.0.0.1"),
+    ] {
+        let v = send(header, value).await;
+        assert_eq!(rsp(&v), "A0301", "{header}: {value:?} → {v}");
+    }
+    assert_eq!(sim.balance_of(FIN1).await, before, "no money moved for an unknown caller");
+    assert_eq!(sim.total_money().await, total);
+
+    // The standard forms of a whitelisted caller are understood.
+    for (header, value) in [
+        ("X-Forwarded-For", "127.0.0.1:5555"),
+        ("X-Forwarded-For", "[::1]"),
+        ("X-Forwarded-For", "[::1]:443, 127.0.0.1"),
+        ("Forwarded", "for=\"[::1]:4711\";proto=https, for=127.0.0.1"),
+    ] {
+        let v = send(header, value).await;
+        assert_eq!(rsp(&v), "A0000", "{header}: {value:?} → {v}");
+    }
+    assert_eq!(sim.balance_of(FIN1).await, before - 4000);
+}
