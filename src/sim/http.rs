@@ -250,10 +250,17 @@ impl Incoming {
         super::forwarded::caller(self.peer.ip(), &self.headers, trusted_proxies)
     }
 
-    /// Query or form parameters as a JSON object of strings.
+    /// Query or form parameters as a JSON object of strings; `None` when they do not parse
+    /// or name a parameter twice (no "last one wins").
     pub fn pairs(&self, text: &[u8]) -> Option<Map<String, Value>> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(text).ok()?;
-        Some(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+        let mut map = Map::new();
+        for (k, v) in pairs {
+            if map.insert(k, Value::String(v)).is_some() {
+                return None;
+            }
+        }
+        Some(map)
     }
 }
 
@@ -428,7 +435,7 @@ async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
             Some(p) => p,
             None => reject!(Reply::error_msg(RspCode::FormatError, "query string 해석 불가")),
         },
-        ParamsIn::Json | ParamsIn::Form => match serde_json::from_slice::<Value>(&inc.body) {
+        ParamsIn::Json | ParamsIn::Form => match super::strict_json::from_slice(&inc.body) {
             Ok(Value::Object(m)) => m,
             Ok(_) => reject!(Reply::error_msg(RspCode::FormatError, "요청 본문은 JSON 객체여야 합니다")),
             Err(e) => {

@@ -21,6 +21,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod registry;
 pub mod server;
+pub mod strict_json;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -231,3 +231,70 @@ async fn forwarded_addresses_that_do_not_parse_are_denied_and_move_no_money() {
     }
     assert_eq!(sim.balance_of(FIN1).await, before - 4000);
 }
+
+async fn post_raw(sim: &Sim, token: &str, path: &str, body: String) -> serde_json::Value {
+    let r = sim.http.post(format!("{}{path}", sim.base)).bearer_auth(token);
+    let r = r.header("content-type", "application/json; charset=UTF-8").body(body).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn duplicate_keys_are_a0004_and_move_no_money() {
+    let sim = Sim::start().await;
+    let token = sim.user_token(USER1).await;
+    let oob = sim.oob_token().await;
+    let before = sim.balance_of(FIN1).await;
+    let total = sim.total_money().await;
+
+    let body = sim.withdraw_body(FIN1, "1000").await.to_string();
+    let twice = format!("{},\"tran_amt\":\"4000000\"}}", body.strip_suffix('}').unwrap());
+    let v = post_raw(&sim, &token, "/v2.0/transfer/withdraw/fin_num", twice).await;
+    assert_eq!(rsp(&v), "A0004", "{v}");
+    assert!(v["rsp_message"].as_str().unwrap().contains("duplicate key 'tran_amt'"), "{v}");
+
+    let body = sim.deposit_body(FIN_USER2, "1000").await.to_string();
+    let nested = body.replacen("\"tran_no\":\"1\"", "\"tran_amt\":\"4000000\",\"tran_no\":\"1\"", 1);
+    assert_ne!(nested, body);
+    let v = post_raw(&sim, &oob, "/v2.0/transfer/deposit/fin_num", nested).await;
+    assert_eq!(rsp(&v), "A0004", "{v}");
+
+    // A query parameter twice is refused as well.
+    let (id, dt) = (sim.tran_id(), sim.tran_dtime().await);
+    let q =
+        [("bank_tran_id", id.as_str()), ("fintech_use_num", FIN1), ("fintech_use_num", FIN_USER2), ("tran_dtime", &dt)];
+    assert_eq!(rsp(&sim.get(&token, "/v2.0/account/balance/fin_num", &q).await), "A0004");
+
+    assert_eq!(sim.balance_of(FIN1).await, before);
+    assert_eq!(sim.balance_of(FIN_USER2).await, 300_000);
+    assert_eq!(sim.total_money().await, total);
+    let v = sim.withdraw(&token, &sim.withdraw_body(FIN1, "1000").await).await;
+    assert_eq!(rsp(&v), "A0000", "a well-formed request still passes: {v}");
+}
+
+#[tokio::test]
+async fn blank_aml_names_are_a0004_and_move_no_money() {
+    let sim = Sim::start().await;
+    let token = sim.user_token(USER1).await;
+    let oob = sim.oob_token().await;
+    let before = sim.balance_of(FIN1).await;
+    for (field, blank) in [("req_client_name", ""), ("req_client_name", "   "), ("recv_client_name", " \u{3000}")] {
+        let mut body = sim.withdraw_body(FIN1, "1000").await;
+        body[field] = blank.into();
+        let v = sim.withdraw(&token, &body).await;
+        assert_eq!(rsp(&v), "A0004", "{field} = {blank:?}: {v}");
+        assert!(v["rsp_message"].as_str().unwrap().contains(field), "{v}");
+    }
+    let mut body = sim.deposit_body(FIN_USER2, "1000").await;
+    body["req_list"][0]["req_client_name"] = " ".into();
+    let v = sim.deposit(&oob, &body).await;
+    assert_eq!(rsp(&v), "A0004", "{v}");
+    assert!(v["rsp_message"].as_str().unwrap().contains("req_list[0].req_client_name"), "{v}");
+    assert_eq!(sim.balance_of(FIN1).await, before);
+    assert_eq!(sim.balance_of(FIN_USER2).await, 300_000);
+
+    // Other required text may be blank, as before.
+    let mut body = sim.withdraw_body(FIN1, "1000").await;
+    body["dps_print_content"] = "".into();
+    assert_eq!(rsp(&sim.withdraw(&token, &body).await), "A0000");
+}
