@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -231,21 +231,58 @@ async fn clear_faults(_: Admin, State(center): State<Arc<Center>>) -> Json<Value
     Json(json!({ "armed": 0 }))
 }
 
-#[derive(Deserialize)]
-struct JournalQuery {
-    #[serde(default)]
-    after: u64,
-    #[serde(default = "default_limit")]
-    limit: usize,
+/// Entries per page of `GET /_sim/journal`: pages stay a few MiB at most.
+pub const JOURNAL_PAGE_MAX: usize = 1000;
+
+/// `after` and `limit` of `GET /_sim/journal`, each error naming the parameter.
+fn journal_query(raw: Option<&str>) -> Result<(u64, usize), String> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| format!("query string: {e}"))?;
+    let (mut after, mut limit) = (0u64, JOURNAL_PAGE_MAX);
+    for (k, v) in pairs {
+        match k.as_str() {
+            "after" => {
+                after = v.parse().map_err(|_| format!("after: '{v}' is not a sequence number (0 or more)"))?;
+            }
+            "limit" => {
+                let n: u64 = v.parse().map_err(|_| {
+                    format!("limit: '{v}' is not a whole number (0 to {JOURNAL_PAGE_MAX}; larger asks get one page)")
+                })?;
+                limit = usize::try_from(n).unwrap_or(usize::MAX).min(JOURNAL_PAGE_MAX);
+            }
+            other => return Err(format!("{other}: unknown parameter; expected after or limit")),
+        }
+    }
+    Ok((after, limit))
 }
 
-fn default_limit() -> usize {
-    1000
-}
-
-async fn journal(_: Admin, State(center): State<Arc<Center>>, Query(q): Query<JournalQuery>) -> Json<Value> {
-    let entries: Vec<_> = center.journal.since(q.after, q.limit).iter().map(|e| e.view()).collect();
-    Json(json!({ "entries": entries }))
+/// One page of the journal: `{"entries": [...], "next_after": SEQ, "more": bool, "last_seq": SEQ}`.
+/// Entries are rendered one at a time into the answer, so a page costs its own size only.
+async fn journal(_: Admin, State(center): State<Arc<Center>>, RawQuery(raw): RawQuery) -> Response {
+    let (after, limit) = match journal_query(raw.as_deref()) {
+        Ok(q) => q,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, e),
+    };
+    // One more than asked tells whether another page follows.
+    let mut entries = center.journal.since(after, limit.saturating_add(1));
+    let more = entries.len() > limit;
+    entries.truncate(limit);
+    let next_after = entries.last().map_or(after, |e| e.seq);
+    let mut out = Vec::with_capacity(64 + entries.iter().map(|e| 256 + e.body.len()).sum::<usize>());
+    out.extend_from_slice(b"{\"entries\":[");
+    for (i, e) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if serde_json::to_writer(&mut out, &e.view()).is_err() {
+            return problem(StatusCode::INTERNAL_SERVER_ERROR, "journal entry not serialisable");
+        }
+    }
+    drop(entries);
+    let tail = json!({ "next_after": next_after, "more": more, "last_seq": center.journal.last_seq() });
+    out.extend_from_slice(b"],");
+    out.extend_from_slice(&tail.to_string().as_bytes()[1..]);
+    super::http::json_response(StatusCode::OK, out)
 }
 
 async fn reset(_: Admin, State(center): State<Arc<Center>>) -> Json<Value> {

@@ -332,6 +332,7 @@ fn record(center: &Center, api: Option<ApiId>, inc: &Incoming, flow: Flow) -> Op
         dropped: false,
         query: inc.query.clone(),
         body: inc.body.clone(),
+        body_len: inc.body.len(),
     };
     match flow {
         Flow::Reply(reply) => {

@@ -6,6 +6,7 @@ mod bad_input;
 mod faults;
 mod hardening;
 mod inquiry;
+mod journal;
 mod ledger_props;
 mod oauth;
 mod quirks;
