@@ -4,6 +4,7 @@ mod common;
 
 mod bad_input;
 mod faults;
+mod fuzz;
 mod hardening;
 mod inquiry;
 mod journal;
