@@ -88,6 +88,7 @@ pub fn router() -> Router<Arc<Center>> {
         .route("/_sim/faults", get(list_faults).post(arm_fault).delete(clear_faults))
         .route("/_sim/journal", get(journal))
         .route("/_sim/reset", post(reset))
+        .method_not_allowed_fallback(|| async { problem(StatusCode::METHOD_NOT_ALLOWED, "method: not allowed here") })
 }
 
 async fn fixture(_: Admin, State(center): State<Arc<Center>>) -> Json<Value> {
@@ -181,7 +182,15 @@ async fn advance(_: Admin, State(center): State<Arc<Center>>, Body(a): Body<Adva
     }
 }
 
-async fn account(_: Admin, State(center): State<Arc<Center>>, Path(fintech): Path<String>) -> Response {
+async fn account(
+    _: Admin,
+    State(center): State<Arc<Center>>,
+    fintech: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    let fintech = match fintech {
+        Ok(Path(f)) => f,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, format!("fintech_use_num: {e}")),
+    };
     let w = center.world();
     let Some(idx) = w.by_fintech(&fintech) else {
         return problem(StatusCode::NOT_FOUND, format!("no account with fintech_use_num {fintech}"));

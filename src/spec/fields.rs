@@ -181,22 +181,28 @@ pub fn check_fields(fields: &[Field], map: &serde_json::Map<String, Value>) -> R
         }
         f.check(v, "")?;
     }
-    blank_aml_names(fields, map, "")
+    blank_aml_names(fields, map)
 }
 
-/// Refuses a required AML name that is blank, in the request and in its lists.
-fn blank_aml_names(fields: &[Field], map: &serde_json::Map<String, Value>, at: &str) -> Result<(), FieldError> {
+/// Refuses a required AML name that is blank, in the request and in its lists (names are
+/// built only for the error, so a good request allocates nothing here).
+fn blank_aml_names(fields: &[Field], map: &serde_json::Map<String, Value>) -> Result<(), FieldError> {
     for f in fields {
         match (f.format, map.get(f.name)) {
             (Format::List(inner), Some(Value::Array(items))) => {
                 for (i, item) in items.iter().enumerate() {
                     if let Value::Object(m) = item {
-                        blank_aml_names(inner, m, &format!("{at}{}[{i}].", f.name))?;
+                        blank_aml_names(inner, m).map_err(|e| match e {
+                            FieldError::Blank { field } => {
+                                FieldError::Blank { field: format!("{}[{i}].{field}", f.name) }
+                            }
+                            other => other,
+                        })?;
                     }
                 }
             }
             (_, Some(Value::String(s))) if f.required && s.trim().is_empty() && AML_NAME_FIELDS.contains(&f.name) => {
-                return Err(FieldError::Blank { field: format!("{at}{}", f.name) });
+                return Err(FieldError::Blank { field: f.name.to_string() });
             }
             _ => {}
         }

@@ -201,3 +201,24 @@ async fn a_flood_of_unauthenticated_65kb_requests_stays_under_256_mib() {
     );
     assert!(started.elapsed() < Duration::from_secs(60));
 }
+
+#[tokio::test]
+async fn admin_errors_are_json() {
+    let sim = Sim::start().await;
+    let token = sim.handle.admin_token();
+    let r = sim.http.get(format!("{}/_sim/accounts/%FF%FE", sim.base)).header("X-Sim-Admin-Token", token);
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let v: Value = r.json().await.expect("a JSON error");
+    assert!(v["error"].as_str().unwrap().starts_with("fintech_use_num:"), "{v}");
+    let r = sim.http.delete(format!("{}/_sim/clock", sim.base)).header("X-Sim-Admin-Token", token);
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    let v: Value = r.json().await.expect("a JSON error");
+    assert!(v["error"].is_string(), "{v}");
+    let r = sim.http.post(format!("{}/_sim/clock/advance", sim.base)).header("X-Sim-Admin-Token", token);
+    let r = r.body("{\"seconds\": -1}").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let v: Value = r.json().await.expect("a JSON error");
+    assert!(v["error"].as_str().unwrap().starts_with("seconds:"), "{v}");
+}
