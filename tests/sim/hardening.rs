@@ -172,14 +172,17 @@ async fn a_request_whose_body_never_comes_is_cut_off_at_the_request_timeout() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
-        if started.elapsed() > Duration::from_secs(3) {
+        if started.elapsed() > Duration::from_secs(5) {
             break;
         }
     }
     if open {
         assert!(read_until_closed(&mut stream, Duration::from_secs(3)).await.is_some(), "trickled headers: still open");
     }
-    assert!(started.elapsed() < Duration::from_secs(3), "trickled headers were not cut off");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "trickled headers were not cut off (hyper's own limit is 30 s)"
+    );
     assert_eq!(sim.total_money().await, total);
 
     // A prompt request on the same configuration is answered normally, on a kept-alive connection.
