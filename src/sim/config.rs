@@ -117,7 +117,7 @@ impl SimConfig {
             }
         }
         if let Some(start) = self.clock_start
-            && !super::clock::in_range(start)
+            && (!super::clock::in_range(start) || start > super::clock::latest())
         {
             return Err(ConfigError::ClockStartOutOfRange { start: start.to_rfc3339() });
         }
@@ -137,7 +137,7 @@ pub enum ConfigError {
     EmptyAdminToken,
     #[error("the admin token must be printable ASCII without spaces (it travels in the X-Sim-Admin-Token header)")]
     AdminTokenNotPrintable,
-    #[error("clock start {start} is outside the center's date formats (years 1000 to 9999)")]
+    #[error("clock start {start} is outside the center's date formats (1000-01-01 to 9999-12-31 00:00 KST)")]
     ClockStartOutOfRange { start: String },
     #[error("the request timeout must be longer than zero")]
     ZeroRequestTimeout,
@@ -147,6 +147,27 @@ pub enum ConfigError {
 mod tests {
     use super::*;
     use clap::ValueEnum;
+
+    #[test]
+    fn configurations_that_must_not_start_are_refused() {
+        let with = |f: fn(&mut SimConfig)| {
+            let mut c = SimConfig::embedded();
+            f(&mut c);
+            c.validate()
+        };
+        assert_eq!(with(|_| {}), Ok(()));
+        assert_eq!(with(|c| c.admin_token = Some("s3cret".into())), Ok(()));
+        assert_eq!(with(|c| c.admin_token = Some(String::new())), Err(ConfigError::EmptyAdminToken));
+        assert_eq!(with(|c| c.admin_token = Some(" \t".into())), Err(ConfigError::EmptyAdminToken));
+        assert_eq!(with(|c| c.admin_token = Some("a b".into())), Err(ConfigError::AdminTokenNotPrintable));
+        assert_eq!(with(|c| c.request_timeout = Duration::ZERO), Err(ConfigError::ZeroRequestTimeout));
+        let early = with(|c| c.clock_start = Some(kst().with_ymd_and_hms(999, 12, 31, 0, 0, 0).unwrap()));
+        assert!(matches!(early, Err(ConfigError::ClockStartOutOfRange { .. })), "{early:?}");
+        let late = with(|c| c.clock_start = Some(kst().with_ymd_and_hms(9999, 12, 31, 23, 0, 0).unwrap()));
+        assert!(matches!(late, Err(ConfigError::ClockStartOutOfRange { .. })), "{late:?}");
+        let last = with(|c| c.clock_start = Some(kst().with_ymd_and_hms(9999, 12, 30, 23, 0, 0).unwrap()));
+        assert_eq!(last, Ok(()));
+    }
 
     #[test]
     fn quirk_names_on_the_command_line_match_the_documented_ones() {
