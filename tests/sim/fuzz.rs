@@ -165,18 +165,27 @@ struct Fixture {
     oob: String,
 }
 
+/// A simulator for the body fuzz.
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let (sim, user, oob) = rt.block_on(async {
-            let sim = Sim::start().await;
-            let user = sim.user_token(USER1).await;
-            let oob = sim.oob_token().await;
-            (sim, user, oob)
-        });
-        Fixture { rt, sim, user, oob }
-    })
+    FIXTURE.get_or_init(start_fixture)
+}
+
+/// A simulator of its own for the admin fuzz, whose faults and clock would disturb the other.
+fn admin_fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(start_fixture)
+}
+
+fn start_fixture() -> Fixture {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (sim, user, oob) = rt.block_on(async {
+        let sim = Sim::start().await;
+        let user = sim.user_token(USER1).await;
+        let oob = sim.oob_token().await;
+        (sim, user, oob)
+    });
+    Fixture { rt, sim, user, oob }
 }
 
 /// Balances a refused request must leave alone.
@@ -225,6 +234,74 @@ proptest! {
             if answer["rsp_code"] != "A0000" {
                 prop_assert_eq!(&before, &after, "refused ({}) but money moved: {:?}", answer, String::from_utf8_lossy(&body));
             }
+            Ok(())
+        })?;
+    }
+}
+
+const ADMIN_KEYS: &[&str] = &[
+    "api",
+    "action",
+    "rsp_code",
+    "bank_rsp_code",
+    "commit",
+    "settle_after_inquiries",
+    "settle_after_seconds",
+    "ms",
+    "nth",
+    "times",
+    "tran_amt",
+    "fintech_use_num",
+    "seconds",
+    "users",
+];
+
+fn admin_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        junk().prop_map(|j| j.json()),
+        prop_oneof![
+            Just("transfer.withdraw"),
+            Just("account.balance"),
+            Just("respond"),
+            Just("delay"),
+            Just("drop"),
+            Just("later"),
+            Just("yes"),
+            Just("A0001"),
+            Just("400"),
+        ]
+        .prop_map(|s| json!(s)),
+        prop_oneof![Just(u64::MAX), Just(i64::MAX as u64), Just(0u64), Just(1u64), Just(1u64 << 53)]
+            .prop_map(|n| json!(n)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, failure_persistence: None, max_shrink_iters: 100, .. ProptestConfig::default() })]
+
+    #[test]
+    fn random_admin_input_is_answered_without_a_5xx_and_the_simulator_keeps_working(
+        endpoint in 0usize..3,
+        fields in prop::collection::vec((0usize..ADMIN_KEYS.len(), admin_value()), 0..6),
+    ) {
+        let f = admin_fixture();
+        let sim = &f.sim;
+        f.rt.block_on(async {
+            let body: serde_json::Map<String, Value> =
+                fields.into_iter().map(|(k, v)| (ADMIN_KEYS[k].to_string(), v)).collect();
+            let path = ["/_sim/faults", "/_sim/clock/advance", "/_sim/fixture"][endpoint];
+            let (status, answer) = sim.admin_post(path, Value::Object(body.clone())).await;
+            prop_assert!(status < 500, "HTTP {} for {} {}: {}", status, path, Value::Object(body), answer);
+            if status >= 400 {
+                prop_assert!(answer["error"].is_string(), "a JSON error: {}", answer);
+            }
+            // Whatever was armed or advanced, the simulator still answers and keeps its money.
+            let total = sim.total_money().await;
+            sim.http.delete(format!("{}/_sim/faults", sim.base)).header("X-Sim-Admin-Token", sim.handle.admin_token())
+                .send().await.unwrap();
+            let v = sim.get(&f.user, "/v2.0/user/me", &[("user_seq_no", USER1)]).await;
+            prop_assert!(v["rsp_code"].is_string(), "{}", v);
+            prop_assert_eq!(sim.total_money().await, total);
             Ok(())
         })?;
     }
