@@ -104,20 +104,27 @@ pub fn run_standalone(opts: StandaloneOptions, config: SimConfig) -> anyhow::Res
         .enable_all()
         .build()
         .context("cannot start the tokio runtime")?;
+    // A closed stdout (`obharness sim | head -1`) must not bring the simulator down.
+    macro_rules! say {
+        ($($arg:tt)*) => {{
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout(), $($arg)*);
+        }};
+    }
     runtime.block_on(async move {
         let quirks: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
         let handle = start(opts.listen, config).await.with_context(|| format!("cannot listen on {}", opts.listen))?;
         let base = handle.base_url();
-        println!("obharness simulator listening on {base}");
-        println!("  API:      {base}/v2.0/…  {base}/oauth/2.0/…");
-        println!("  OpenAPI:  {base}/openapi.json");
-        println!("  admin:    {base}/_sim/  (header X-Sim-Admin-Token: {})", handle.admin_token());
-        println!("  clock:    {}", handle.center.now().to_rfc3339());
+        say!("obharness simulator listening on {base}");
+        say!("  API:      {base}/v2.0/…  {base}/oauth/2.0/…");
+        say!("  OpenAPI:  {base}/openapi.json");
+        say!("  admin:    {base}/_sim/  (header X-Sim-Admin-Token: {})", handle.admin_token());
+        say!("  clock:    {}", handle.center.now().to_rfc3339());
         if !quirks.is_empty() {
-            println!("  DEFECT MODES ON (non-conformant on purpose): {}", quirks.join(", "));
+            say!("  DEFECT MODES ON (non-conformant on purpose): {}", quirks.join(", "));
         }
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
-        println!("stopping");
+        say!("stopping");
         handle.shutdown().await;
         Ok(())
     })

@@ -311,3 +311,33 @@ async fn blank_aml_names_are_a0004_and_move_no_money() {
     body["dps_print_content"] = "".into();
     assert_eq!(rsp(&sim.withdraw(&token, &body).await), "A0000");
 }
+
+#[tokio::test]
+async fn the_standalone_simulator_survives_a_closed_stdout() {
+    // A port that was free a moment ago, so the output need not be read to find it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_obharness"))
+        .args(["sim", "--listen", &format!("127.0.0.1:{port}"), "--admin-token", "t"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut answer = None;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/openapi.json")).await {
+            answer = Some(r.status().as_u16());
+            break;
+        }
+    }
+    assert_eq!(answer, Some(200), "the simulator never answered");
+    // A panic on the closed pipe takes the process down a little later: look again.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let again = reqwest::get(format!("http://127.0.0.1:{port}/openapi.json")).await.map(|r| r.status().as_u16());
+    let exited = child.try_wait().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(exited, None, "the simulator exited when its stdout closed");
+    assert_eq!(again.ok(), Some(200));
+}
