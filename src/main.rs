@@ -201,6 +201,12 @@ struct SimArgs {
     /// Request journal size (entries kept).
     #[arg(long, default_value_t = 10_000)]
     journal_capacity: usize,
+    /// Memory the request journal may hold, in MiB (oldest entries go first).
+    #[arg(long, default_value_t = 32, value_name = "MIB")]
+    journal_max_mib: usize,
+    /// Seconds a whole request (headers and body) may take to arrive; slower peers are cut off.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout: u64,
     /// tokio worker threads (1 is best when a load generator shares the machine).
     #[arg(long, default_value_t = 1)]
     workers: usize,
@@ -313,6 +319,8 @@ fn run_sim(args: SimArgs) -> anyhow::Result<()> {
         trusted_proxies: args.trusted_proxy,
         admin_token: args.admin_token,
         journal_capacity: args.journal_capacity,
+        journal_max_bytes: args.journal_max_mib.saturating_mul(1024 * 1024),
+        request_timeout: std::time::Duration::from_secs(args.request_timeout),
         fixture_origin: args.fixtures,
         ..SimConfig::default()
     };

@@ -266,8 +266,8 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
             }
         }
     }
-    let after = match session.admin_get("/_sim/journal?limit=100000").await {
-        Ok(v) => v["entries"].as_array().and_then(|e| e.last()).and_then(|e| e["seq"].as_u64()).unwrap_or(0),
+    let after = match session.admin_get("/_sim/journal?limit=0").await {
+        Ok(v) => v["last_seq"].as_u64().unwrap_or(0),
         Err(e) => return error(result, e),
     };
     let fixture = match session.admin_get("/_sim/fixture").await {
@@ -279,9 +279,8 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
         env.insert("OBH_TLS_CA_FILE".into(), ca.display().to_string());
     }
     let run = trigger(how, &env, Duration::from_millis(sc.wait_ms)).await;
-    let journal: Vec<rules::Entry> = match session.admin_get(&format!("/_sim/journal?after={after}&limit=100000")).await
-    {
-        Ok(v) => serde_json::from_value(v["entries"].clone()).unwrap_or_default(),
+    let journal = match journal_since(&session, after).await {
+        Ok(j) => j,
         Err(e) => return error(result, e),
     };
     let whitelist: Vec<String> = fixture["institution"]["whitelist"]
@@ -357,6 +356,24 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
     }
     result.duration_ms = started.elapsed().as_millis() as u64;
     (result, rules::numbers_sent(&journal))
+}
+
+/// The journal entries after `after`, page by page (the admin API serves bounded pages).
+async fn journal_since(session: &Session, mut after: u64) -> Result<Vec<rules::Entry>, String> {
+    // The journal itself is bounded; this only stops a client that never stops calling.
+    const MAX_PAGES: usize = 1000;
+    let mut journal = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let page = session.admin_get(&format!("/_sim/journal?after={after}")).await?;
+        let entries: Vec<rules::Entry> = serde_json::from_value(page["entries"].clone())
+            .map_err(|e| format!("GET /_sim/journal: unexpected entries ({e})"))?;
+        after = page["next_after"].as_u64().unwrap_or(after);
+        journal.extend(entries);
+        if page["more"] != Value::Bool(true) {
+            break;
+        }
+    }
+    Ok(journal)
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ impl Center {
             world: Mutex::new(World::from_fixture(&config.fixture, start)),
             tokens: Tokens::default(),
             registry: Registry::default(),
-            journal: Journal::new(config.journal_capacity),
+            journal: Journal::new(config.journal_capacity, config.journal_max_bytes),
             faults: Faults::default(),
             admin_token,
             added: RwLock::new(Vec::new()),

@@ -32,6 +32,11 @@ pub struct FaultRule {
     pub action: FaultAction,
 }
 
+/// The longest a `commit: later` transfer may wait for its settlement (100 years).
+pub const MAX_SETTLE_SECONDS: u64 = 100 * 366 * 86_400;
+/// The longest a `delay` rule may hold an answer (10 minutes).
+pub const MAX_DELAY_MS: u64 = 600_000;
+
 const RULE_KEYS: &[&str] = &["api", "fintech_use_num", "tran_amt", "nth", "times", "action"];
 
 impl FaultRule {
@@ -139,6 +144,15 @@ impl Faults {
         }
         if let Some(amt) = &rule.tran_amt {
             crate::spec::Amount::parse(amt).map_err(|e| e.to_string())?;
+        }
+        match rule.action {
+            FaultAction::Respond { settle_after_seconds: Some(s), .. } if !(1..=MAX_SETTLE_SECONDS).contains(&s) => {
+                return Err(format!("settle_after_seconds: {s} is out of range (1 to {MAX_SETTLE_SECONDS})"));
+            }
+            FaultAction::Delay { ms } if ms > MAX_DELAY_MS => {
+                return Err(format!("ms: {ms} is out of range (at most {MAX_DELAY_MS})"));
+            }
+            _ => {}
         }
         let mut rules = self.rules.write();
         rules.push(ArmedRule { rule, matched: AtomicU64::new(0), fired: AtomicU64::new(0) });

@@ -27,9 +27,44 @@ use crate::spec::ids::BankTranId;
 use crate::spec::time::{api_tran_dtm, date8};
 use crate::spec::{ApiId, BankRspCode, ParamsIn, RspCode};
 
-/// Lets a handler close its connection without answering (fault injection).
+/// Lets a handler close its connection without answering (fault injection), and tells it
+/// by when the request being served must have arrived in full.
 #[derive(Clone, Default)]
-pub struct ConnAbort(pub Arc<Notify>);
+pub struct ConnAbort(pub Arc<Notify>, pub Arc<RequestClock>);
+
+/// One connection's request timing: a request (headers and body) must arrive within the
+/// timeout, counted from when the connection became ready for it (accepted, or the
+/// previous answer handed over). HTTP/1 serves one request at a time, so one slot suffices.
+#[derive(Debug)]
+pub struct RequestClock {
+    origin: tokio::time::Instant,
+    timeout: std::time::Duration,
+    ready_at_ms: std::sync::atomic::AtomicU64,
+}
+
+impl RequestClock {
+    pub fn new(timeout: std::time::Duration) -> RequestClock {
+        RequestClock { origin: tokio::time::Instant::now(), timeout, ready_at_ms: Default::default() }
+    }
+
+    /// The connection is ready for its next request (the previous answer is out).
+    pub fn ready(&self) {
+        let ms = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.ready_at_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// When the current request must have arrived in full.
+    pub fn deadline(&self) -> tokio::time::Instant {
+        let ready = std::time::Duration::from_millis(self.ready_at_ms.load(std::sync::atomic::Ordering::Relaxed));
+        self.origin + ready + self.timeout
+    }
+}
+
+impl Default for RequestClock {
+    fn default() -> Self {
+        RequestClock::new(std::time::Duration::from_secs(30))
+    }
+}
 
 /// A request's parameters and who sent it, after the generic checks passed.
 pub struct Ctx {
@@ -169,6 +204,8 @@ pub struct Incoming {
     pub peer: SocketAddr,
     pub abort: Option<ConnAbort>,
     pub body_too_large: bool,
+    /// The body did not arrive before the request timeout; the connection is closed.
+    pub timed_out: bool,
     /// The bank_tran_id once the pipeline has parsed it, so the journal need not parse again.
     pub bank_tran_id: std::sync::OnceLock<String>,
 }
@@ -182,9 +219,16 @@ impl Incoming {
             .map(|c| c.0)
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
         let abort = parts.extensions.get::<ConnAbort>().cloned();
-        let (body, body_too_large) = match axum::body::to_bytes(body, max_body).await {
-            Ok(b) => (b, false),
-            Err(_) => (Bytes::new(), true),
+        let deadline = abort.as_ref().map(|a| a.1.deadline());
+        let read = axum::body::to_bytes(body, max_body);
+        let read = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, read).await.ok(),
+            None => Some(read.await),
+        };
+        let (body, body_too_large, timed_out) = match read {
+            Some(Ok(b)) => (b, false, false),
+            Some(Err(_)) => (Bytes::new(), true, false),
+            None => (Bytes::new(), false, true),
         };
         Incoming {
             method: parts.method,
@@ -195,27 +239,28 @@ impl Incoming {
             peer,
             abort,
             body_too_large,
+            timed_out,
             bank_tran_id: std::sync::OnceLock::new(),
         }
     }
 
-    /// The caller's address: the TCP peer, or the forwarded client behind a trusted proxy.
-    pub fn caller_ip(&self, trusted_proxies: &[IpAddr]) -> IpAddr {
-        let peer = self.peer.ip().to_canonical();
-        if trusted_proxies.contains(&peer)
-            && let Some(xff) = self.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-            && let Some(last) = xff.rsplit(',').next()
-            && let Ok(ip) = last.trim().parse::<IpAddr>()
-        {
-            return ip.to_canonical();
-        }
-        peer
+    /// The caller's address: the TCP peer, or the forwarded client behind a trusted proxy;
+    /// an error (an unknown caller, on no whitelist) when the forwarding headers do not parse.
+    pub fn caller_ip(&self, trusted_proxies: &[IpAddr]) -> Result<IpAddr, super::forwarded::ForwardedError> {
+        super::forwarded::caller(self.peer.ip(), &self.headers, trusted_proxies)
     }
 
-    /// Query or form parameters as a JSON object of strings.
+    /// Query or form parameters as a JSON object of strings; `None` when they do not parse
+    /// or name a parameter twice (no "last one wins").
     pub fn pairs(&self, text: &[u8]) -> Option<Map<String, Value>> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(text).ok()?;
-        Some(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+        let mut map = Map::new();
+        for (k, v) in pairs {
+            if map.insert(k, Value::String(v)).is_some() {
+                return None;
+            }
+        }
+        Some(map)
     }
 }
 
@@ -258,8 +303,16 @@ async fn close_without_answer(abort: Option<ConnAbort>) -> Response<Body> {
     }
 }
 
+/// The answer to a request whose body did not arrive in time; the connection closes.
+fn request_timeout_response() -> Response<Body> {
+    let mut r = json_response(StatusCode::REQUEST_TIMEOUT, br#"{"error":"request not received in time"}"#.to_vec());
+    r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
 /// Journals the outcome; `None` means: close the connection without an answer.
 fn record(center: &Center, api: Option<ApiId>, inc: &Incoming, flow: Flow) -> Option<Response<Body>> {
+    let flow = if inc.timed_out { Flow::Raw(request_timeout_response(), None) } else { flow };
     let now = center.now();
     let bank_tran_id = match inc.bank_tran_id.get() {
         Some(id) => Some(id.clone()),
@@ -279,6 +332,7 @@ fn record(center: &Center, api: Option<ApiId>, inc: &Incoming, flow: Flow) -> Op
         dropped: false,
         query: inc.query.clone(),
         body: inc.body.clone(),
+        body_len: inc.body.len(),
     };
     match flow {
         Flow::Reply(reply) => {
@@ -327,6 +381,9 @@ macro_rules! reject {
 async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
     let api = api_id.api();
     let now = center.now();
+    if inc.timed_out {
+        return Flow::Raw(request_timeout_response(), None);
+    }
     if inc.method.as_str() != api.method {
         reject!(Reply::error_msg(RspCode::WrongMethod, format!("{} {} only", api.method, api.path)));
     }
@@ -361,10 +418,15 @@ async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
         Subject::Institution => None,
     };
 
-    let peer = inc.caller_ip(&center.config.trusted_proxies);
-    if api.whitelist_only && !center.has(Quirk::IgnoreIpWhitelist) && !center.institution().whitelist.contains(&peer) {
-        reject!(Reply::error_msg(center.config.access_denied_code, format!("등록되지 않은 IP {peer}")));
+    let caller = inc.caller_ip(&center.config.trusted_proxies);
+    if api.whitelist_only && !center.has(Quirk::IgnoreIpWhitelist) {
+        match &caller {
+            Ok(ip) if center.institution().whitelist.contains(ip) => {}
+            Ok(ip) => reject!(Reply::error_msg(center.config.access_denied_code, format!("등록되지 않은 IP {ip}"))),
+            Err(e) => reject!(Reply::error_msg(center.config.access_denied_code, format!("발신 IP 확인 불가: {e}"))),
+        }
     }
+    let peer = caller.unwrap_or_else(|_| inc.peer.ip().to_canonical());
     if center.config.operating_hours && !super::clock::within_operating_hours(now) {
         reject!(Reply::error_msg(RspCode::OutsideOperatingHours, "운영시간 00:05~23:55"));
     }
@@ -374,7 +436,7 @@ async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
             Some(p) => p,
             None => reject!(Reply::error_msg(RspCode::FormatError, "query string 해석 불가")),
         },
-        ParamsIn::Json | ParamsIn::Form => match serde_json::from_slice::<Value>(&inc.body) {
+        ParamsIn::Json | ParamsIn::Form => match super::strict_json::from_slice(&inc.body) {
             Ok(Value::Object(m)) => m,
             Ok(_) => reject!(Reply::error_msg(RspCode::FormatError, "요청 본문은 JSON 객체여야 합니다")),
             Err(e) => {
@@ -593,7 +655,11 @@ async fn run_money(center: &Center, ctx: &Ctx, plan: MoneyPlan, duplicate: bool)
                 key: plan.key,
                 op: plan.op.clone(),
                 remaining_inquiries: inquiries.map(|n| n.max(1)),
-                due: seconds.map(|s| ctx.now + chrono::Duration::seconds(s as i64)),
+                // Rules are range-checked when armed; an instant past the calendar never comes.
+                due: seconds.and_then(|s| {
+                    let s = chrono::Duration::try_seconds(i64::try_from(s).ok()?)?;
+                    ctx.now.checked_add_signed(s)
+                }),
             });
             MoneyOutcome::Withheld
         }

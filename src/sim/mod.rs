@@ -13,6 +13,7 @@ pub mod config;
 pub mod consent_page;
 pub mod faults;
 pub mod fixture;
+pub mod forwarded;
 pub mod http;
 pub mod journal;
 pub mod ledger;
@@ -20,6 +21,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod registry;
 pub mod server;
+pub mod strict_json;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -29,7 +31,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use center::Center;
-pub use config::{Quirk, SimConfig};
+pub use config::{ConfigError, Quirk, SimConfig};
 pub use fixture::Fixture;
 
 /// A running simulator; dropping it stops accepting connections.
@@ -68,8 +70,10 @@ impl Drop for SimHandle {
     }
 }
 
-/// Starts a simulator on an already-bound listener, on the current tokio runtime.
+/// Starts a simulator on an already-bound listener, on the current tokio runtime. A
+/// configuration that must not start (see [`SimConfig::validate`]) is an `InvalidInput` error.
 pub fn start_on(listener: TcpListener, config: SimConfig) -> std::io::Result<SimHandle> {
+    config.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let addr = listener.local_addr()?;
     let acceptor = match &config.tls {
         Some(material) => Some(material.acceptor().map_err(std::io::Error::other)?),
@@ -79,7 +83,7 @@ pub fn start_on(listener: TcpListener, config: SimConfig) -> std::io::Result<Sim
     let center = Center::new(config);
     let (tx, rx) = watch::channel(false);
     let router = server::router(center.clone());
-    let task = tokio::spawn(server::serve(listener, router, rx, acceptor));
+    let task = tokio::spawn(server::serve(listener, router, rx, center.config.request_timeout, acceptor));
     Ok(SimHandle { addr, tls, center, shutdown: tx, task: Some(task) })
 }
 
@@ -105,45 +109,50 @@ pub struct StandaloneOptions {
 /// Runs a standalone simulator until Ctrl-C, printing its addresses and admin token.
 pub fn run_standalone(opts: StandaloneOptions, config: SimConfig) -> anyhow::Result<()> {
     use anyhow::Context;
+    config.validate()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(opts.workers.max(1))
         .enable_all()
         .build()
         .context("cannot start the tokio runtime")?;
+    // A closed stdout (`obharness sim | head -1`) must not bring the simulator down.
+    macro_rules! say {
+        ($($arg:tt)*) => {{
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout(), $($arg)*);
+        }};
+    }
     runtime.block_on(async move {
         let quirks: Vec<&str> = config.quirks.iter().map(|q| q.name()).collect();
         let trust_pem = config.tls.as_ref().map(|m| m.trust_pem.clone());
         let handle = start(opts.listen, config).await.with_context(|| format!("cannot listen on {}", opts.listen))?;
         let base = handle.base_url();
-        println!("obharness simulator listening on {base}");
-        println!("  API:      {base}/v2.0/…  {base}/oauth/2.0/…");
-        println!("  OpenAPI:  {base}/openapi.json");
-        println!("  admin:    {base}/_sim/  (header X-Sim-Admin-Token: {})", handle.admin_token());
-        println!("  clock:    {}", handle.center.now().to_rfc3339());
+        say!("obharness simulator listening on {base}");
+        say!("  API:      {base}/v2.0/…  {base}/oauth/2.0/…");
+        say!("  OpenAPI:  {base}/openapi.json");
+        say!("  admin:    {base}/_sim/  (header X-Sim-Admin-Token: {})", handle.admin_token());
+        say!("  clock:    {}", handle.center.now().to_rfc3339());
         if let Some(pem) = trust_pem {
             match &opts.tls_ca_out {
                 Some(path) => {
                     std::fs::write(path, &pem).with_context(|| format!("cannot write {}", path.display()))?;
-                    println!(
+                    say!(
                         "  TLS:      trust {} (e.g. curl --cacert {0}, reqwest Certificate::from_pem,",
                         path.display()
                     );
-                    println!(
-                        "            Java keytool -importcert -file {0}, NODE_EXTRA_CA_CERTS={0})",
-                        path.display()
-                    );
+                    say!("            Java keytool -importcert -file {0}, NODE_EXTRA_CA_CERTS={0})", path.display());
                 }
                 None => {
-                    println!("  TLS:      trust this certificate (or pass --tls-ca-out FILE to have it written):");
-                    print!("{pem}");
+                    say!("  TLS:      trust this certificate (or pass --tls-ca-out FILE to have it written):");
+                    say!("{}", pem.trim_end());
                 }
             }
         }
         if !quirks.is_empty() {
-            println!("  DEFECT MODES ON (non-conformant on purpose): {}", quirks.join(", "));
+            say!("  DEFECT MODES ON (non-conformant on purpose): {}", quirks.join(", "));
         }
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
-        println!("stopping");
+        say!("stopping");
         handle.shutdown().await;
         Ok(())
     })

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use tower::ServiceExt;
 
 use super::center::Center;
-use super::http::{ConnAbort, Flow, Incoming, finish, json_response, serve_call};
+use super::http::{ConnAbort, Flow, Incoming, RequestClock, finish, json_response, serve_call};
 use super::{admin, oauth};
 use crate::spec::{Api, ApiId};
 
@@ -47,11 +47,13 @@ async fn unknown_path(State(center): State<Arc<Center>>, req: axum::extract::Req
 /// How long a TLS handshake may take before the connection is closed.
 const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Serves `router` on `listener` until `shutdown` turns true; over TLS when `tls` is given.
+/// Serves `router` on `listener` until `shutdown` turns true, over TLS when `tls` is given.
+/// A request (headers and body) must arrive within `request_timeout`; slower peers are cut off.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     mut shutdown: watch::Receiver<bool>,
+    request_timeout: std::time::Duration,
     tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     loop {
@@ -73,9 +75,9 @@ pub async fn serve(
         let tls = tls.clone();
         tokio::spawn(async move {
             match tls {
-                None => serve_connection(stream, peer, router, shutdown).await,
+                None => serve_connection(stream, peer, router, shutdown, request_timeout).await,
                 Some(acceptor) => match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(tls_stream)) => serve_connection(tls_stream, peer, router, shutdown).await,
+                    Ok(Ok(tls_stream)) => serve_connection(tls_stream, peer, router, shutdown, request_timeout).await,
                     Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
                     Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
                 },
@@ -84,20 +86,33 @@ pub async fn serve(
     }
 }
 
-/// Serves one connection (plain or TLS) until it ends, is aborted by a fault, or shutdown.
-async fn serve_connection<IO>(io: IO, peer: SocketAddr, router: Router, mut shutdown: watch::Receiver<bool>)
-where
+/// Serves one connection (plain or TLS) until it ends, a fault aborts it, or shutdown.
+async fn serve_connection<IO>(
+    io: IO,
+    peer: SocketAddr,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+    request_timeout: std::time::Duration,
+) where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let abort = ConnAbort::default();
+    let abort = ConnAbort(Default::default(), Arc::new(RequestClock::new(request_timeout)));
     let conn_abort = abort.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
         req.extensions_mut().insert(abort.clone());
-        router.clone().oneshot(req.map(Body::new))
+        let answered = router.clone().oneshot(req.map(Body::new));
+        let clock = abort.1.clone();
+        async move {
+            let resp = answered.await;
+            clock.ready();
+            resp
+        }
     });
-    let conn =
-        hyper::server::conn::http1::Builder::new().timer(TokioTimer::new()).serve_connection(TokioIo::new(io), service);
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(request_timeout)
+        .serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}

@@ -70,7 +70,14 @@ pub enum FieldError {
     TooLong { field: String, len: usize, max: usize, expected: String },
     #[error("항목 형식 오류: {field} '{value}' is not {expected}")]
     BadFormat { field: String, value: String, expected: String },
+    #[error("필수 항목 공백: {field} is blank (자금세탁방지 성명)")]
+    Blank { field: String },
 }
+
+/// Names the anti-money-laundering rules need (요청고객성명, 최종수취고객성명): where
+/// required, a blank or all-space name is as good as none. Other required text fields
+/// (print contents and the like) may legitimately be blank.
+pub const AML_NAME_FIELDS: &[&str] = &["req_client_name", "recv_client_name"];
 
 impl Field {
     /// Checks one value against the field's format; `path` prefixes nested names.
@@ -174,6 +181,32 @@ pub fn check_fields(fields: &[Field], map: &serde_json::Map<String, Value>) -> R
         }
         f.check(v, "")?;
     }
+    blank_aml_names(fields, map)
+}
+
+/// Refuses a required AML name that is blank, in the request and in its lists (names are
+/// built only for the error, so a good request allocates nothing here).
+fn blank_aml_names(fields: &[Field], map: &serde_json::Map<String, Value>) -> Result<(), FieldError> {
+    for f in fields {
+        match (f.format, map.get(f.name)) {
+            (Format::List(inner), Some(Value::Array(items))) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let Value::Object(m) = item {
+                        blank_aml_names(inner, m).map_err(|e| match e {
+                            FieldError::Blank { field } => {
+                                FieldError::Blank { field: format!("{}[{i}].{field}", f.name) }
+                            }
+                            other => other,
+                        })?;
+                    }
+                }
+            }
+            (_, Some(Value::String(s))) if f.required && s.trim().is_empty() && AML_NAME_FIELDS.contains(&f.name) => {
+                return Err(FieldError::Blank { field: f.name.to_string() });
+            }
+            _ => {}
+        }
+    }
     Ok(())
 }
 
@@ -265,6 +298,25 @@ mod tests {
             "req_list": [{"tran_no": "x"}]}))
         .unwrap_err();
         assert_eq!(err.to_string(), "항목 형식 오류: req_list[0].tran_no 'x' is not N..3");
+    }
+
+    #[test]
+    fn blank_aml_names_are_refused_where_required_other_blank_text_is_not() {
+        const AML: &[Field] = &[
+            req("req_client_name", Format::Text(20), ""),
+            opt("recv_client_name", Format::Text(20), ""),
+            req("print_content", Format::Text(20), ""),
+            opt("req_list", Format::List(&[req("req_client_name", Format::Text(20), "")]), ""),
+        ];
+        let check = |v: Value| check_fields(AML, v.as_object().unwrap());
+        assert_eq!(check(json!({"req_client_name": "홍길동", "print_content": "", "recv_client_name": " "})), Ok(()));
+        for blank in ["", " ", "\u{3000} "] {
+            let err = check(json!({"req_client_name": blank, "print_content": "x"})).unwrap_err();
+            assert_eq!(err, FieldError::Blank { field: "req_client_name".into() });
+        }
+        let err = check(json!({"req_client_name": "a", "print_content": "", "req_list": [{"req_client_name": "b"}, {"req_client_name": "  "}]}))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "필수 항목 공백: req_list[1].req_client_name is blank (자금세탁방지 성명)");
     }
 
     #[test]

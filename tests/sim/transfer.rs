@@ -191,7 +191,10 @@ async fn the_denial_code_is_configurable_and_forwarded_headers_need_a_trusted_pr
         }
     };
     assert_eq!(rsp(&send("203.0.113.7").await), "A0011", "the forwarded client is judged");
-    assert_eq!(rsp(&send("203.0.113.7, 127.0.0.1").await), "A0000");
+    // The right-most address that is not a trusted proxy is the caller: a hop through the
+    // proxy itself does not launder the client's address.
+    assert_eq!(rsp(&send("203.0.113.7, 127.0.0.1").await), "A0011", "the proxy's own hop is skipped");
+    assert_eq!(rsp(&send("[::1]:4711").await), "A0000", "a whitelisted forwarded client");
     // From an untrusted peer the header is ignored.
     let stranger = client_from("127.0.0.9");
     let v = stranger
