@@ -414,3 +414,28 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
 fn cores() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
 }
+
+/// `obharness import postman`: writes the scenarios, lists what was left out; exit 1 when
+/// something was, 2 when the collection cannot be read.
+pub fn import_postman(collection: &Path, env: Option<&Path>, out: &Path) -> anyhow::Result<u8> {
+    let report = match crate::import::postman::import(collection, env, out) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    for file in &report.written {
+        println!("wrote {}", file.display());
+    }
+    for s in &report.skipped {
+        println!("not converted: {}: {}", s.item, s.why);
+    }
+    println!(
+        "{} scenario(s) written, {} item(s) not converted; check them with `obharness run {}`",
+        report.written.len(),
+        report.skipped.len(),
+        out.display()
+    );
+    Ok(if report.skipped.is_empty() { exit::SUCCESS } else { exit::FAILURES })
+}

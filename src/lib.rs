@@ -9,6 +9,7 @@ pub mod commands;
 pub mod conform;
 pub mod exit;
 pub mod golden;
+pub mod import;
 pub mod load;
 pub mod report;
 pub mod scenario;

@@ -39,11 +39,30 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
     },
+    /// Turn another tool's files into scenarios.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Print the JSON Schema of a file format, for editors.
     Schema {
         /// scenario, fragment or target
         #[arg(value_parser = ["scenario", "fragment", "target"])]
         what: String,
+    },
+}
+
+#[derive(clap::Subcommand)]
+enum ImportCommand {
+    /// A Postman collection (v2.1): one scenario per request folder. Exits 1 when an item
+    /// could not be converted (each is listed), 2 on an unreadable file.
+    Postman {
+        /// The collection (JSON, Postman schema v2.1).
+        collection: PathBuf,
+        /// A Postman environment whose values fill the collection's variables.
+        #[arg(long, value_name = "FILE")]
+        env: Option<PathBuf>,
+        /// Where to write the scenarios.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
 }
 
@@ -274,6 +293,9 @@ fn main() -> ExitCode {
         }),
         Command::Report { json, html, markdown } => commands::rerender(&json, html.as_deref(), markdown.as_deref()),
         Command::Sim(args) => run_sim(args).map(|()| exit::SUCCESS),
+        Command::Import(ImportCommand::Postman { collection, env, out }) => {
+            commands::import_postman(&collection, env.as_deref(), &out)
+        }
         Command::Schema { what } => commands::schema(&what).map(|s| {
             println!("{s}");
             exit::SUCCESS
