@@ -172,7 +172,7 @@ pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, Strin
         entries.push(Entry {
             api,
             method: method_of(api.api().method),
-            url: reqwest::Url::parse(&format!("{}{}", session.base_url, api.api().path)).map_err(|e| e.to_string())?,
+            url: crate::target::join_path(&session.base_url, api.api().path).map_err(|e| e.to_string())?,
             params_in: api.api().params_in,
             carries_id: base.contains_key("bank_tran_id") || id_in_list,
             id_in_list,

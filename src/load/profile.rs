@@ -8,7 +8,7 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::error::{LoadError, from_yaml};
+use crate::scenario::error::LoadError;
 use crate::scenario::model::{Expect, Step, WithValue};
 use crate::scenario::template::Template;
 use crate::spec::ApiId;
@@ -258,12 +258,12 @@ pub const MAX_DURATION: Duration = Duration::from_secs(3600);
 
 /// Loads and checks a profile; errors name the file, line and column.
 pub fn load(path: &Path) -> Result<LoadPlan, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
+    let text = crate::scenario::input::read_text(path)?;
     parse(path, &text)
 }
 
 pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, LoadError> {
-    let profile: Profile = serde_yaml::from_str(text).map_err(|e| from_yaml(path, text, &e))?;
+    let profile: Profile = crate::scenario::input::parse_yaml(path, text, "load profile")?;
     let err = |msg: String, needle: &str| LoadError::new(path, msg).find(text, needle, 1);
     if profile.mix.is_empty() {
         return Err(err("mix: at least one call is needed".into(), "mix:"));

@@ -4,7 +4,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use super::error::{LoadError, LoadErrors, from_yaml};
+use super::error::{LoadError, LoadErrors};
+use super::input::{parse_yaml, read_text};
 use super::model::{Capability, Fragment, Scenario, Step, WithValue};
 use super::template::Template;
 use crate::spec::suggest;
@@ -27,6 +28,22 @@ pub const BUILTIN_VARS: &[&str] = &[
     "tran_dtime",
     "new_bank_tran_id",
 ];
+
+/// Longest scenario id.
+pub const MAX_ID_LEN: usize = 64;
+
+/// Checks a scenario id: it names a directory of golden snapshots, so it is a safe file
+/// name (letters, digits, `-`, `_`, `.`; starting with a letter or digit; no `..`).
+pub fn check_id(id: &str) -> Result<(), &'static str> {
+    let first_ok = id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if !first_ok || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || id.contains("..") {
+        return Err("must be letters, digits, '-', '_' or '.', start with a letter or digit, and hold no '..'");
+    }
+    if id.len() > MAX_ID_LEN {
+        return Err("is longer than 64 characters");
+    }
+    Ok(())
+}
 
 /// A scenario ready to run.
 #[derive(Debug, Clone)]
@@ -80,7 +97,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, LoadErrors> {
         match load_file(&file) {
             Ok(s) => {
                 if let Some(first) = ids.insert(s.scenario.id.clone(), file.clone()) {
-                    let text = std::fs::read_to_string(&file).unwrap_or_default();
+                    let text = read_text(&file).unwrap_or_default();
                     errors.push(
                         LoadError::new(
                             &file,
@@ -99,19 +116,19 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, LoadErrors> {
 
 /// Loads one scenario file.
 pub fn load_file(path: &Path) -> Result<LoadedScenario, Vec<LoadError>> {
-    let text = std::fs::read_to_string(path).map_err(|e| vec![LoadError::new(path, format!("cannot read: {e}"))])?;
+    let text = super::input::read_text(path).map_err(|e| vec![e])?;
     load_text(path, &text)
 }
 
 /// Loads scenario text; `path` names it and anchors includes.
 pub fn load_text(path: &Path, text: &str) -> Result<LoadedScenario, Vec<LoadError>> {
-    let mut scenario: Scenario = serde_yaml::from_str(text).map_err(|e| vec![from_yaml(path, text, &e)])?;
+    let mut scenario: Scenario = parse_yaml(path, text, "scenario").map_err(|e| vec![e])?;
     let mut errors = Vec::new();
-    if scenario.id.trim().is_empty() || !scenario.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        errors.push(
-            LoadError::new(path, format!("scenario id '{}' must be letters, digits, '-', '_' or '.'", scenario.id))
-                .find(text, "id:", 1),
-        );
+    if let Err(why) = check_id(&scenario.id) {
+        errors.push(LoadError::new(path, format!("scenario id '{}' {why}", scenario.id)).find(text, "id:", 1));
+    }
+    if scenario.steps.is_empty() {
+        errors.push(LoadError::new(path, "steps: a scenario needs at least one step").find(text, "steps:", 1));
     }
     let mut requires: BTreeSet<Capability> = scenario.requires.iter().copied().collect();
     let mut stack = vec![path.to_path_buf()];
@@ -122,8 +139,11 @@ pub fn load_text(path: &Path, text: &str) -> Result<LoadedScenario, Vec<LoadErro
         check_template(path, text, t, &known, &mut errors);
         known.insert(name.clone());
     }
+    let mut parallels = Vec::new();
+    parallel_numbers(&scenario.steps, "", &mut parallels);
+    PARALLELS.with(|p| *p.borrow_mut() = parallels);
     for (i, step) in scenario.steps.iter().enumerate() {
-        check_step(path, text, i + 1, step, &declared, &mut known, false, &mut errors);
+        check_step(path, text, &(i + 1).to_string(), step, &declared, &mut known, false, &mut errors);
     }
     if errors.is_empty() { Ok(LoadedScenario { path: path.to_path_buf(), scenario, requires }) } else { Err(errors) }
 }
@@ -148,23 +168,24 @@ fn expand(
             errors.push(LoadError::new(file, format!("include '{inc}' forms a cycle")).find(text, &inc, 1));
             continue;
         }
-        let ftext = match std::fs::read_to_string(&target) {
+        let ftext = match read_text(&target) {
             Ok(t) => t,
             Err(e) => {
                 errors.push(
-                    LoadError::new(file, format!("cannot include '{}': {e}", target.display())).find(text, &inc, 1),
+                    LoadError::new(file, format!("cannot include '{}': {}", target.display(), e.message))
+                        .find(text, &inc, 1),
                 );
                 continue;
             }
         };
-        match serde_yaml::from_str::<Fragment>(&ftext) {
+        match parse_yaml::<Fragment>(&target, &ftext, "fragment") {
             Ok(fragment) => {
                 requires.extend(fragment.requires.iter().copied());
                 stack.push(target.clone());
                 out.extend(expand(&target, &ftext, fragment.steps, requires, stack, errors));
                 stack.pop();
             }
-            Err(e) => errors.push(from_yaml(&target, &ftext, &e)),
+            Err(e) => errors.push(e),
         }
     }
     out
@@ -224,11 +245,32 @@ pub fn kinds(step: &Step) -> Vec<&'static str> {
     KINDS.iter().zip(present).filter(|(_, p)| *p).map(|(k, _)| *k).collect()
 }
 
+thread_local! {
+    /// `parallel` steps seen so far in the file being checked, by step number.
+    static PARALLELS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Which `parallel:` of the file step `number` is (0-based).
+fn parallel_ordinal(number: &str) -> usize {
+    PARALLELS.with(|p| p.borrow().iter().position(|n| n == number).unwrap_or(0))
+}
+
+/// The numbers of the `parallel` steps, in the order they are written.
+fn parallel_numbers(steps: &[Step], prefix: &str, out: &mut Vec<String>) {
+    for (j, step) in steps.iter().enumerate() {
+        let number = if prefix.is_empty() { (j + 1).to_string() } else { format!("{prefix}.{}", j + 1) };
+        if let Some(children) = &step.parallel {
+            out.push(number.clone());
+            parallel_numbers(children, &number, out);
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn check_step(
     path: &Path,
     text: &str,
-    index: usize,
+    number: &str,
     step: &Step,
     declared: &BTreeSet<Capability>,
     known: &mut BTreeSet<String>,
@@ -236,12 +278,23 @@ fn check_step(
     errors: &mut Vec<LoadError>,
 ) {
     let label = match &step.name {
-        Some(n) => format!("step {index} \"{n}\""),
-        None => format!("step {index}"),
+        Some(n) => format!("step {number} \"{n}\""),
+        None => format!("step {number}"),
     };
     let locate = |e: LoadError| match (&step.name, step.call) {
         (Some(n), _) => e.find(text, n, 1),
         (None, Some(api)) => e.find(text, api.as_str(), 1),
+        // A parallel step is the nth `parallel:` of the file (n counted in step order).
+        _ if step.parallel.is_some() => {
+            let nth = parallel_ordinal(number);
+            match text.match_indices("parallel:").nth(nth) {
+                Some((at, _)) => {
+                    let line = text[..at].matches('\n').count() + 1;
+                    e.find(text, "parallel:", line)
+                }
+                None => e,
+            }
+        }
         _ => e,
     };
     let kinds = kinds(step);
@@ -327,6 +380,12 @@ fn check_step(
     }
     if let Some(r) = &step.request {
         check_template(path, text, &r.path, known, errors);
+        // A literal path is checked now; a templated one when it is rendered, before sending.
+        if r.path.vars().next().is_none()
+            && let Err(e) = crate::target::check_path(r.path.source())
+        {
+            errors.push(LoadError::new(path, format!("{label}: {e}")).find(text, r.path.source(), 1));
+        }
     }
     for t in step.headers.values() {
         check_template(path, text, t, known, errors);
@@ -345,7 +404,7 @@ fn check_step(
     }
     if let Some(children) = &step.parallel {
         for (j, child) in children.iter().enumerate() {
-            check_step(path, text, index * 100 + j + 1, child, declared, known, true, errors);
+            check_step(path, text, &format!("{number}.{}", j + 1), child, declared, known, true, errors);
         }
     }
     if let Some(e) = &step.expect {

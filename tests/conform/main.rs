@@ -3,6 +3,7 @@
 
 mod cli;
 mod golden;
+mod hardening;
 mod suite;
 
 use std::path::{Path, PathBuf};
