@@ -81,6 +81,8 @@ impl Schedule {
 /// State shared by every user of one attack.
 pub struct Shared {
     pub entries: Vec<Entry>,
+    /// Running sums of the entries' weights, for weighted choice.
+    cumulative: Vec<u64>,
     pub agg: Mutex<Aggregate>,
     start: std::sync::OnceLock<Instant>,
     window: Duration,
@@ -94,6 +96,12 @@ pub struct Shared {
     client_use_code: String,
     id_prefix: String,
     id_counter: AtomicU64,
+}
+
+/// The index a draw in `0..sum` falls on, given running sums of weights: entries of weight 0
+/// are never chosen.
+pub fn pick(cumulative: &[u64], draw: u64) -> usize {
+    cumulative.partition_point(|&c| c <= draw).min(cumulative.len().saturating_sub(1))
 }
 
 /// A request later than this after its intended start counts as a late start.
@@ -114,6 +122,16 @@ impl Shared {
             *self.stop_reason.lock() = Some(reason.to_string());
             goose::trigger_killswitch(reason);
         }
+    }
+
+    /// The sum of the mix's weights (at least 1).
+    pub fn total_weight(&self) -> u64 {
+        self.cumulative.last().copied().unwrap_or(0).max(1)
+    }
+
+    /// The mix entry a draw in `0..total_weight()` falls on.
+    pub fn pick(&self, draw: u64) -> usize {
+        pick(&self.cumulative, draw)
     }
 
     fn fresh_id(&self) -> String {
@@ -189,7 +207,15 @@ pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, Strin
     };
     let mut rng = rand::rng();
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let cumulative = entries
+        .iter()
+        .scan(0u64, |sum, e| {
+            *sum += u64::from(e.weight);
+            Some(*sum)
+        })
+        .collect();
     Ok(Shared {
+        cumulative,
         agg: Mutex::new(Aggregate::new(Instant::now(), entries.len())),
         entries,
         start: std::sync::OnceLock::new(),
@@ -241,8 +267,8 @@ pub fn configuration(plan: &LoadPlan, host: &str) -> GooseConfiguration {
 pub fn test_plan(plan: &LoadPlan) -> Option<String> {
     match &plan.kind {
         ModelKind::Closed { stages, .. } if stages.len() > 1 => {
-            let mut steps: Vec<String> =
-                stages.iter().map(|(d, u)| format!("{u},{}ms", d.as_millis().max(1))).collect();
+            // goose takes whole seconds; the profile's stages are checked to be whole seconds.
+            let mut steps: Vec<String> = stages.iter().map(|(d, u)| format!("{u},{}", d.as_secs().max(1))).collect();
             steps.push("0,0s".into());
             Some(steps.join(";"))
         }
@@ -392,20 +418,18 @@ pub async fn flush(shared: &Shared, user: &mut GooseUser) -> TransactionResult {
 
 /// Builds the goose scenario for the mix.
 pub fn scenario(shared: Arc<Shared>) -> Result<goose::goose::Scenario, GooseError> {
-    let mut s = scenario!("obharness");
-    for (idx, e) in shared.entries.iter().enumerate() {
-        if e.weight == 0 {
-            continue;
-        }
-        let sh = shared.clone();
-        let tx = Transaction::new(Arc::new(move |user: &mut GooseUser| {
-            let sh = sh.clone();
-            Box::pin(async move { call(&sh, user, idx).await })
-        }))
-        .set_name(e.api.as_str())
-        .set_weight(e.weight as usize)?;
-        s = s.register_transaction(tx);
-    }
+    // One transaction picks the mix entry by weight (cumulative sums and a binary search):
+    // goose's own weights are materialised as a list, a weight of 10^8 costing gigabytes.
+    let sh = shared.clone();
+    let tx = Transaction::new(Arc::new(move |user: &mut GooseUser| {
+        let sh = sh.clone();
+        Box::pin(async move {
+            let idx = sh.pick(rand::rng().random_range(0..sh.total_weight()));
+            call(&sh, user, idx).await
+        })
+    }))
+    .set_name("mix");
+    let s = scenario!("obharness").register_transaction(tx);
     let sh = shared.clone();
     let stop = Transaction::new(Arc::new(move |user: &mut GooseUser| {
         let sh = sh.clone();
@@ -440,6 +464,13 @@ mod tests {
         assert_eq!(s.offset(10), Some(Duration::from_secs(1)));
         assert_eq!(s.offset(60), Some(Duration::from_millis(1500)));
         assert_eq!(s.offset(110), None);
+    }
+
+    #[test]
+    fn weighted_choice_uses_running_sums_and_skips_zero_weights() {
+        let cumulative = [3, 3, 4, 4_000_000_004];
+        let picks: Vec<usize> = [0, 2, 3, 4, 4_000_000_003].into_iter().map(|d| pick(&cumulative, d)).collect();
+        assert_eq!(picks, [0, 0, 2, 3, 3]);
     }
 
     #[test]

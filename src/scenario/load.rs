@@ -29,6 +29,12 @@ pub const BUILTIN_VARS: &[&str] = &[
     "new_bank_tran_id",
 ];
 
+/// The most bytes a built-in variable holds (ids, dates, names).
+const BUILTIN_VAR_SIZE: usize = 64;
+
+/// The most bytes a scenario variable may expand to.
+pub const MAX_VAR_BYTES: usize = 64 * 1024;
+
 /// Longest scenario id.
 pub const MAX_ID_LEN: usize = 64;
 
@@ -135,16 +141,24 @@ pub fn load_text(path: &Path, text: &str) -> Result<LoadedScenario, Vec<LoadErro
     scenario.steps = expand(path, text, std::mem::take(&mut scenario.steps), &mut requires, &mut stack, &mut errors);
     let declared: BTreeSet<Capability> = requires.clone();
     let mut known: BTreeSet<String> = BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
+    // Variables may refer to earlier ones: bound what they can expand to before any run.
+    let mut sizes: HashMap<String, usize> = HashMap::new();
     for (name, t) in &scenario.vars {
         check_template(path, text, t, &known, &mut errors);
+        let size = t.max_len(&|v| sizes.get(v).copied().unwrap_or(BUILTIN_VAR_SIZE));
+        if size > MAX_VAR_BYTES {
+            errors.push(
+                LoadError::new(
+                    path,
+                    format!("vars.{name} expands to {size} bytes, more than the {MAX_VAR_BYTES} a variable may hold"),
+                )
+                .find(text, &format!("{name}:"), 1),
+            );
+        }
+        sizes.insert(name.clone(), size);
         known.insert(name.clone());
     }
-    let mut parallels = Vec::new();
-    parallel_numbers(&scenario.steps, "", &mut parallels);
-    PARALLELS.with(|p| *p.borrow_mut() = parallels);
-    for (i, step) in scenario.steps.iter().enumerate() {
-        check_step(path, text, &(i + 1).to_string(), step, &declared, &mut known, false, &mut errors);
-    }
+    errors.extend(check_steps(path, text, "", &scenario.steps, &declared, &mut known));
     if errors.is_empty() { Ok(LoadedScenario { path: path.to_path_buf(), scenario, requires }) } else { Err(errors) }
 }
 
@@ -245,6 +259,33 @@ pub fn kinds(step: &Step) -> Vec<&'static str> {
     KINDS.iter().zip(present).filter(|(_, p)| *p).map(|(k, _)| *k).collect()
 }
 
+/// Checks steps in order (numbered `{prefix}1`, `{prefix}2`, …): kinds, API fields,
+/// credentials, templates against `known` (which gains each step's captures), capabilities.
+pub fn check_steps(
+    path: &Path,
+    text: &str,
+    prefix: &str,
+    steps: &[Step],
+    declared: &BTreeSet<Capability>,
+    known: &mut BTreeSet<String>,
+) -> Vec<LoadError> {
+    let mut errors = Vec::new();
+    let mut parallels = Vec::new();
+    parallel_numbers(steps, prefix, &mut parallels);
+    PARALLELS.with(|p| *p.borrow_mut() = parallels);
+    for (i, step) in steps.iter().enumerate() {
+        check_step(path, text, &format!("{prefix}{}", i + 1), step, declared, known, false, &mut errors);
+    }
+    errors
+}
+
+/// Checks one template's variables against `known`.
+pub fn check_vars(path: &Path, text: &str, t: &Template, known: &BTreeSet<String>) -> Vec<LoadError> {
+    let mut errors = Vec::new();
+    check_template(path, text, t, known, &mut errors);
+    errors
+}
+
 thread_local! {
     /// `parallel` steps seen so far in the file being checked, by step number.
     static PARALLELS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -258,10 +299,10 @@ fn parallel_ordinal(number: &str) -> usize {
 /// The numbers of the `parallel` steps, in the order they are written.
 fn parallel_numbers(steps: &[Step], prefix: &str, out: &mut Vec<String>) {
     for (j, step) in steps.iter().enumerate() {
-        let number = if prefix.is_empty() { (j + 1).to_string() } else { format!("{prefix}.{}", j + 1) };
+        let number = format!("{prefix}{}", j + 1);
         if let Some(children) = &step.parallel {
             out.push(number.clone());
-            parallel_numbers(children, &number, out);
+            parallel_numbers(children, &format!("{number}."), out);
         }
     }
 }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
+mod hardening;
+
 use obharness::load::{self, Silent};
 use obharness::report::model::LoadReport;
 use obharness::target::Target;
