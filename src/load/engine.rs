@@ -17,7 +17,7 @@ use rand::Rng;
 use serde_json::{Map, Value};
 
 use super::profile::{LoadPlan, ModelKind, ThinkTime};
-use super::recorder::{Aggregate, UserRecorder};
+use super::recorder::{Aggregate, Ending, UserRecorder};
 use crate::conform::session::Session;
 use crate::scenario::model::WithValue;
 use crate::scenario::request::{self, Fresh};
@@ -85,7 +85,7 @@ pub struct Shared {
     cumulative: Vec<u64>,
     pub agg: Mutex<Aggregate>,
     start: std::sync::OnceLock<Instant>,
-    window: Duration,
+    pub window: Duration,
     pub schedule: Option<Schedule>,
     max_requests: Option<u64>,
     issued: AtomicU64,
@@ -250,7 +250,8 @@ pub fn configuration(plan: &LoadPlan, host: &str) -> GooseConfiguration {
             let users = stages[0].1 as usize;
             c.users = Some(users);
             c.increase_rate = Some(increase_rate.unwrap_or(users as f64).to_string());
-            c.run_time = Some(format!("{}s", secs(stages[0].0)));
+            // The run stops itself at the profile's duration; goose's timer is the backstop.
+            c.run_time = Some(format!("{}s", secs(stages[0].0) + 5));
         }
         ModelKind::Closed { .. } => {}
         ModelKind::Open { max_in_flight, .. } => {
@@ -309,7 +310,7 @@ pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> Transact
             due
         }
         None => {
-            if start.elapsed() >= shared.window + Duration::from_secs(1) {
+            if start.elapsed() >= shared.window {
                 shared.stop("duration reached");
                 return idle().await;
             }
@@ -348,19 +349,23 @@ pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> Transact
     };
     let req = GooseRequest::builder().name(entry.api.as_str()).set_request_builder(rb).build();
     let GooseResponse { mut request, response } = user.request(req).await?;
+    // No answer (refused connection, reset, timeout, unreadable body) is a failed request.
     let code = match response {
-        Ok(r) => match r.bytes().await {
-            Ok(body) => rsp_code_of(&body),
-            Err(_) => "none".to_string(),
-        },
-        Err(_) => "none".to_string(),
+        Ok(r) => r.bytes().await.ok().map(|body| rsp_code_of(&body)),
+        Err(_) => None,
     };
     let done = Instant::now();
-    let ok = entry.expected.contains(&code);
+    let ok = code.as_ref().is_some_and(|c| entry.expected.contains(c));
+    let ending = match &code {
+        None => Ending::Failed,
+        Some(_) if ok => Ending::Good,
+        Some(_) => Ending::Refused,
+    };
+    let code = code.unwrap_or_else(|| "none".to_string());
     if user.get_session_data::<UserRecorder>().is_none() {
-        user.set_session_data(UserRecorder::new(start, shared.entries.len()));
+        user.set_session_data(UserRecorder::new(start, shared.entries.len(), shared.window));
     }
-    user.get_session_data_unchecked_mut::<UserRecorder>().record(&shared.agg, idx, done - intended, &code, ok, done);
+    user.get_session_data_unchecked_mut::<UserRecorder>().record(&shared.agg, idx, intended, done, &code, ending);
     if let Some(think) = &shared.think
         && shared.schedule.is_none()
     {

@@ -497,6 +497,7 @@ struct LoadPage {
     verdict_class: &'static str,
     count_line: String,
     aborted: bool,
+    interrupted: Option<String>,
     quirks: Vec<String>,
     meta: Vec<(&'static str, String)>,
     open_model: bool,
@@ -573,6 +574,9 @@ impl LoadPage {
             fixed(overall.rate),
             percent(overall.errors, overall.count)
         );
+        if overall.failed > 0 || overall.refused > 0 {
+            count_line.push_str(&format!(" ({} refused, {} without an answer)", overall.refused, overall.failed));
+        }
         if !report.thresholds.is_empty() {
             count_line = format!("{passed_thresholds} of {} thresholds passed — {count_line}", report.thresholds.len());
         }
@@ -616,6 +620,7 @@ impl LoadPage {
             verdict_class: if report.passed { "pass" } else { "fail" },
             count_line,
             aborted: report.aborted,
+            interrupted: report.interrupted.clone(),
             quirks: report.target.quirks.iter().map(|q| one_line(q)).collect(),
             meta,
             open_model,
@@ -856,6 +861,8 @@ pub(crate) fn sample_load_report() -> LoadReport {
             api: api.to_string(),
             count,
             errors,
+            refused: errors,
+            failed: 0,
             rate: count as f64 / 10.0,
             mean_us: 1234.5 * scale as f64,
             p50_us: 1000 * scale,
@@ -951,6 +958,7 @@ pub(crate) fn sample_load_report() -> LoadReport {
         late_starts: 3,
         dropped: 1,
         aborted: false,
+        interrupted: None,
         passed: false,
     }
 }

@@ -118,6 +118,9 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
         fixed(overall.rate),
         percent(overall.errors, overall.count)
     );
+    if overall.failed > 0 || overall.refused > 0 {
+        line.push_str(&format!(" ({} refused, {} without an answer)", overall.refused, overall.failed));
+    }
     if !report.thresholds.is_empty() {
         let passed = report.thresholds.iter().filter(|t| t.passed).count();
         line.push_str(&format!(" · {passed} of {} thresholds passed", report.thresholds.len()));
@@ -139,7 +142,12 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
     ));
     md.push_str(&line);
     md.push_str("\n\n");
-    if report.aborted {
+    if let Some(sig) = &report.interrupted {
+        md.push_str(&format!(
+            "> **Interrupted** by {}: the numbers cover only the part that ran; an interrupted run never passes.\n\n",
+            text(sig)
+        ));
+    } else if report.aborted {
         md.push_str("> **Aborted:** a threshold was breached and the run stopped early (`abort_on_breach`); the numbers cover only the part that ran.\n\n");
     }
     if !report.target.quirks.is_empty() {

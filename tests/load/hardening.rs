@@ -110,3 +110,115 @@ fn the_shipped_profiles_still_load() {
         obharness::load::profile::load(&p).unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+fn json(dir: &Path, name: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+}
+
+#[test]
+fn a_run_whose_answers_are_all_refused_fails_without_thresholds() {
+    let dir = scratch("refused");
+    profile(&dir, "p.yaml", &format!("{CLOSED}mix:\n  - {{ call: user.me, expect: {{ rsp_code: A0326 }} }}\n"));
+    let (code, out, err) = obharness_within(&["load", "p.yaml", "--json", "run.json"], &dir, Duration::from_secs(30));
+    assert_eq!(code, 1, "{out}{err}");
+    let r = json(&dir, "run.json");
+    let count = r["overall"]["count"].as_u64().unwrap();
+    assert!(count > 0 && r["overall"]["refused"].as_u64() == Some(count), "{}", r["overall"]);
+    assert!(out.contains("FAIL threshold run error rate ≤ 1%"), "{out}");
+    // The bound can be raised, by the profile or on the command line.
+    let (code, out, _) =
+        obharness_within(&["load", "p.yaml", "--max-error-rate", "100%"], &dir, Duration::from_secs(30));
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn with_the_target_dead_failed_connections_are_not_fast_requests() {
+    let dir = scratch("dead");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    profile(&dir, "t.yaml", &format!("name: dead\nkind: url\nbase_url: http://127.0.0.1:{port}\n"));
+    profile(
+        &dir,
+        "p.yaml",
+        &format!(
+            "{CLOSED}max_requests: 2000\nmix:\n  - {{ call: user.me, as: none }}\nthresholds:\n  - {{ p99: 1000ms }}\n"
+        ),
+    );
+    let (code, out, err) = obharness_within(
+        &["load", "p.yaml", "--target", "t.yaml", "--json", "run.json"],
+        &dir,
+        Duration::from_secs(30),
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let r = json(&dir, "run.json");
+    let o = &r["overall"];
+    assert!(o["count"].as_u64().unwrap() > 0 && o["failed"] == o["count"], "{o}");
+    assert_eq!(o["p99_us"], 0, "failed connections have no latency: {o}");
+    assert!(out.contains("FAIL threshold overall p99 < 1000.00ms (actual no good answers)"), "{out}");
+}
+
+#[test]
+fn the_measured_window_is_the_profiles_duration() {
+    let dir = scratch("window");
+    profile(
+        &dir,
+        "p.yaml",
+        "name: w\nmodel:\n  kind: closed\n  stages: [{ duration: 1s, users: 1 }, { duration: 1s, users: 2 }]\nmix: [{ call: user.me }]\n",
+    );
+    let (code, out, err) = obharness_within(&["load", "p.yaml", "--json", "run.json"], &dir, Duration::from_secs(30));
+    assert_eq!(code, 0, "{out}{err}");
+    let r = json(&dir, "run.json");
+    assert_eq!(r["duration_ms"], 2000, "{out}");
+    assert_eq!(r["timeline"].as_array().unwrap().len(), 2, "{}", r["timeline"]);
+    assert!(out.contains("Summary [   2.000s]"), "{out}");
+}
+
+#[cfg(unix)]
+fn interrupted_by(signal: &str, expected: i32) {
+    let dir = scratch(&format!("signal-{signal}"));
+    profile(&dir, "p.yaml", "name: long\nmodel: { kind: closed, users: 2, duration: 60s }\nmix: [{ call: user.me }]\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_obharness"))
+        .args(["load", "p.yaml", "--json", "run.json"])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    let sent = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("SIG{signal} did not stop the run");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    assert_eq!(status.code(), Some(expected), "{out}");
+    let r = json(&dir, "run.json");
+    assert_eq!(r["interrupted"], format!("SIG{signal}"), "{out}");
+    assert_eq!((r["passed"].as_bool(), r["aborted"].as_bool()), (Some(false), Some(true)));
+    assert!(r["duration_ms"].as_u64().unwrap() < 20_000);
+    assert!(out.contains(&format!("INTERRUPTED by SIG{signal}")), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_writes_the_report_marked_interrupted_and_exits_130() {
+    interrupted_by("INT", 130);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_writes_the_report_marked_interrupted_and_exits_143() {
+    interrupted_by("TERM", 143);
+}
