@@ -184,6 +184,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_amount_that_is_not_whole_won_is_refused_at_its_position() {
+        let dir = std::env::temp_dir().join(format!("obh-client-amount-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("c.yaml");
+        for bad in ["\"-1\"", "\"0\"", "\"1.5\"", "\"\"", "\"1000000000000\"", "\" 5\""] {
+            std::fs::write(
+                &p,
+                format!("id: C\ntitle: t\nspec: s\naction: withdraw\namount: {bad}\nrules: [never-resends]\n"),
+            )
+            .unwrap();
+            let e = load_file(&p).unwrap_err();
+            assert_eq!(e.line, 5, "{bad}: {e}");
+            assert!(e.message.contains("amount"), "{e}");
+        }
+        std::fs::write(&p, "id: C\ntitle: t\nspec: s\naction: withdraw\namount: \"1\"\nrules: [never-resends]\n")
+            .unwrap();
+        assert!(load_file(&p).is_ok());
+    }
+
+    #[test]
     fn an_unknown_rule_is_positioned() {
         let dir = std::env::temp_dir().join(format!("obh-client-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -26,24 +26,9 @@ pub struct StepCtx<'a> {
     pub used_snapshots: &'a std::sync::Mutex<std::collections::BTreeSet<std::path::PathBuf>>,
 }
 
-/// Fields never written to reports.
-const SECRETS: &[&str] = &["client_secret", "access_token", "refresh_token", "wd_pass_phrase", "code", "Authorization"];
-
-/// Masks secrets in a request or answer before it goes into a report.
+/// Masks secrets and account numbers in a request or answer before it goes into a report.
 pub fn redact(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| {
-                    let v =
-                        if SECRETS.contains(&k.as_str()) && v.is_string() { json!("[redacted]") } else { redact(v) };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
-        other => other.clone(),
-    }
+    crate::report::redact::redact_value(v)
 }
 
 /// The value of a variable: built-ins, then the session's variables, then the target's data.

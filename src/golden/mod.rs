@@ -83,6 +83,11 @@ fn redact(v: &mut Value, at: &str) -> Result<(), String> {
                         }
                         *item = Value::String(format!("[{k}]"));
                     }
+                } else if let Value::String(s) = item
+                    && crate::report::redact::is_account_key(k)
+                {
+                    // Snapshots are committed: account numbers as the center masks them.
+                    *s = crate::spec::ids::mask_account_num(s);
                 } else {
                     redact(item, &path)?;
                 }
@@ -200,6 +205,11 @@ mod tests {
         assert!(c.find("api_tran_dtm").unwrap() < c.find("rsp_code").unwrap());
         assert!(c.contains("\"[api_tran_id]\"") && c.contains("\"[tran_date]\""));
         assert!(c.contains("\"tran_amt\": \"1\""));
+        let masked =
+            canonicalise(&json!({"account_num": "1001000000001", "res_list": [{"account_num": "1001000000002"}]}))
+                .unwrap();
+        assert!(!masked.contains("1001000000001") && !masked.contains("1001000000002"), "{masked}");
+        assert!(masked.contains("\"1001000000***\""), "{masked}");
         let bad = canonicalise(&json!({"api_tran_dtm": "2026"})).unwrap_err();
         assert!(bad.contains("$.api_tran_dtm"));
     }

@@ -214,3 +214,31 @@ fn a_nested_parallel_names_its_own_step() {
     assert!(err.contains("step 2.2") && !err.contains("step 202"), "{err}");
     assert!(err.contains("p.yaml:8:"), "{err}");
 }
+
+#[test]
+fn run_outputs_mask_account_numbers_and_carry_no_secret() {
+    let dir = scratch("masked");
+    let suite = crate::repo().join("scenarios/conformance");
+    let golden = crate::repo().join("golden");
+    let files = [suite.join("inquiry/real-name.yaml"), suite.join("consent/transfer-consent-expired.yaml")];
+    let mut args: Vec<&str> = vec!["run"];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    args.extend(["--golden-dir", golden.to_str().unwrap()]);
+    args.extend(["--json", "run.json", "--junit", "junit.xml", "--html", "run.html", "--markdown", "run.md"]);
+    let (code, out, err) = obharness_within(&args, &dir, Duration::from_secs(60));
+    assert_eq!(code, 0, "{out}{err}");
+    let json = std::fs::read_to_string(dir.join("run.json")).unwrap();
+    assert!(json.contains("1001000000***"), "account numbers are reported, masked");
+    for (name, text) in [
+        ("stdout", out),
+        ("stderr", err),
+        ("json", json),
+        ("junit", std::fs::read_to_string(dir.join("junit.xml")).unwrap()),
+        ("html", std::fs::read_to_string(dir.join("run.html")).unwrap()),
+        ("markdown", std::fs::read_to_string(dir.join("run.md")).unwrap()),
+    ] {
+        for secret in ["1001000000001", "1002000000001", "obh-sim-secret-not-for-production"] {
+            assert!(!text.contains(secret), "{name} carries {secret}");
+        }
+    }
+}
