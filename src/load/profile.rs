@@ -340,14 +340,7 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, LoadError> {
     }
     // Setup and mix are checked like conformance steps: fields, credentials, variables
     // (built-ins and the setup's captures), each error at its position.
-    let all: std::collections::BTreeSet<Capability> = [
-        Capability::ClockControl,
-        Capability::FaultInjection,
-        Capability::Fixtures,
-        Capability::LedgerInspection,
-        Capability::SourceAddressBinding,
-    ]
-    .into();
+    let all: std::collections::BTreeSet<Capability> = Capability::ALL.into();
     let mut known: std::collections::BTreeSet<String> =
         crate::scenario::load::BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
     let mut errors = crate::scenario::load::check_steps(path, text, "setup.", &profile.setup, &all, &mut known);

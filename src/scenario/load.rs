@@ -29,6 +29,11 @@ pub const BUILTIN_VARS: &[&str] = &[
     "new_bank_tran_id",
 ];
 
+/// Longest `sleep_ms` or retry `delay_ms`.
+pub const MAX_WAIT_MS: u64 = 60_000;
+/// Most attempts of a retried call.
+pub const MAX_RETRIES: u32 = 100;
+
 /// The most bytes a built-in variable holds (ids, dates, names).
 const BUILTIN_VAR_SIZE: usize = 64;
 
@@ -430,6 +435,23 @@ fn check_step(
     }
     for t in step.headers.values() {
         check_template(path, text, t, known, errors);
+    }
+    // Every wait is bounded: a scenario cannot hang a run.
+    if step.sleep_ms.is_some_and(|ms| ms > MAX_WAIT_MS) {
+        errors.push(
+            LoadError::new(path, format!("{label}: sleep_ms is at most {MAX_WAIT_MS}")).find(text, "sleep_ms", 1),
+        );
+    }
+    if let Some(r) = &step.retry
+        && (r.times == 0 || r.times > MAX_RETRIES || r.delay_ms > MAX_WAIT_MS)
+    {
+        errors.push(
+            LoadError::new(
+                path,
+                format!("{label}: retry takes 1 to {MAX_RETRIES} times and a delay_ms of at most {MAX_WAIT_MS}"),
+            )
+            .find(text, "retry", 1),
+        );
     }
     if let Some(f) = &step.fault
         && (f.arm.is_some() == f.clear)
