@@ -52,7 +52,8 @@ impl Outputs {
 
 /// Reads an expected-failures file: one scenario id per line, `#` comments.
 pub fn read_expected_failures(path: &Path) -> anyhow::Result<HashSet<String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        crate::scenario::input::read_text(path).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))?;
     Ok(text
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim())
@@ -254,7 +255,8 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
     };
     let baseline = match &cmd.baseline {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text = crate::scenario::input::read_text_limited(path, crate::scenario::input::MAX_RUN_JSON_BYTES)
+                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))?;
             match serde_json::from_str::<report::model::LoadReport>(&text) {
                 Ok(b) => Some(b),
                 Err(e) => {
@@ -338,7 +340,8 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
 
 /// `obharness report FILE.json`: re-renders a saved run (conformance or load).
 pub fn rerender(json: &Path, html: Option<&Path>, markdown: Option<&Path>) -> anyhow::Result<u8> {
-    let text = std::fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
+    let text = crate::scenario::input::read_text_limited(json, crate::scenario::input::MAX_RUN_JSON_BYTES)
+        .map_err(|e| anyhow::anyhow!("{}: {}", json.display(), e.message))?;
     let kind = serde_json::from_str::<serde_json::Value>(&text)
         .map_err(|e| anyhow::anyhow!("{}:{}:{}: not JSON: {e}", json.display(), e.line(), e.column()))?
         .get("kind")

@@ -39,14 +39,22 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 
 /// Reads a text input file: a regular file of at most [`MAX_INPUT_BYTES`] in UTF-8.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    read_text_limited(path, MAX_INPUT_BYTES)
+}
+
+/// Largest saved run read back (`--baseline`, `obharness report`).
+pub const MAX_RUN_JSON_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a text file: a regular file of at most `limit` bytes in UTF-8.
+pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, LoadError> {
     let cannot = |why: String| LoadError::new(path, format!("cannot read: {why}"));
     // Looked at before opening: opening a FIFO for reading blocks until a writer comes.
     let meta = std::fs::metadata(path).map_err(|e| cannot(e.to_string()))?;
     if !meta.is_file() {
         return Err(cannot(format!("{} (only regular files are read)", file_kind(&meta))));
     }
-    let too_big = || cannot(format!("larger than {} MiB", MAX_INPUT_BYTES / (1024 * 1024)));
-    if meta.len() > MAX_INPUT_BYTES {
+    let too_big = || cannot(format!("larger than {} MiB", limit / (1024 * 1024)));
+    if meta.len() > limit {
         return Err(too_big());
     }
     let file = std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?;
@@ -56,8 +64,8 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
         return Err(cannot(format!("{} (only regular files are read)", file_kind(&meta))));
     }
     let mut bytes = Vec::new();
-    file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| cannot(e.to_string()))?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| cannot(e.to_string()))?;
+    if bytes.len() as u64 > limit {
         return Err(too_big());
     }
     String::from_utf8(bytes).map_err(|e| {

@@ -559,6 +559,17 @@ mod tests {
     }
 
     #[test]
+    fn waits_and_retries_are_bounded() {
+        let errs = load(&format!("{HEAD}steps:\n  - sleep_ms: 99999999999\n")).unwrap_err();
+        assert!(errs[0].message.contains("sleep_ms is at most 60000"), "{}", errs[0].message);
+        assert_eq!(errs[0].line, 5);
+        let errs = load(&format!("{HEAD}steps:\n  - call: user.me\n    retry: {{ times: 4000000000, delay_ms: 1 }}\n"))
+            .unwrap_err();
+        assert!(errs[0].message.contains("retry takes 1 to 100 times"), "{}", errs[0].message);
+        assert!(load(&format!("{HEAD}steps:\n  - sleep_ms: 10\n")).is_ok());
+    }
+
+    #[test]
     fn a_step_has_exactly_one_kind() {
         let errs = load(&format!("{HEAD}steps:\n  - call: user.me\n    sleep_ms: 5\n")).unwrap_err();
         assert!(errs[0].message.contains("several kinds"));

@@ -139,6 +139,14 @@ fn special_files_are_refused_at_once_and_non_yaml_content_is_never_echoed() {
         assert_eq!(code, 2, "{target}: {err}");
         assert!(!err.contains("SECRET-HASH-LINE"), "{err}");
     }
+    for args in [
+        &["run", "ok.yaml", "--expected-failures", "/dev/zero"][..],
+        &["report", "/dev/urandom", "--html", "x.html"][..],
+    ] {
+        let (code, _, err) = obharness_within(args, &dir, limit);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("only regular files"), "{err}");
+    }
     if made {
         let (code, _, err) = obharness_within(&["run", "ok.yaml", "--target", "pipe.yaml"], &dir, limit);
         assert_eq!(code, 2, "{err}");
