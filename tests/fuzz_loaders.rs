@@ -87,21 +87,62 @@ const TOKENS: &[&str] = &[
     "include: ",
 ];
 
+/// Numbers that overflow, underflow or exhaust, put where the files have numbers.
+const NUMBERS: &[&str] = &[
+    "99999999999999999999",
+    "4294967295",
+    "4294967296",
+    "18446744073709551615",
+    "9223372036854775807",
+    "100000000",
+    "0",
+    "-1",
+    "0.0000001",
+    "1e309",
+    "10000",
+    "100001",
+];
+
 #[derive(Debug, Clone)]
 enum Edit {
     Delete(usize, usize),
     Duplicate(usize, usize),
     Insert(usize, usize),
     Replace(usize, usize, usize),
+    /// The k-th run of digits becomes one of [`NUMBERS`].
+    Number(usize, usize),
+    /// The value after the k-th `: ` becomes a token.
+    Value(usize, usize),
 }
 
 fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
-        (any::<usize>(), 1usize..40).prop_map(|(a, n)| Edit::Delete(a, n)),
-        (any::<usize>(), 1usize..80).prop_map(|(a, n)| Edit::Duplicate(a, n)),
-        (any::<usize>(), 0..TOKENS.len()).prop_map(|(a, t)| Edit::Insert(a, t)),
-        (any::<usize>(), 1usize..10, 0..TOKENS.len()).prop_map(|(a, n, t)| Edit::Replace(a, n, t)),
+        1 => (any::<usize>(), 1usize..40).prop_map(|(a, n)| Edit::Delete(a, n)),
+        1 => (any::<usize>(), 1usize..80).prop_map(|(a, n)| Edit::Duplicate(a, n)),
+        1 => (any::<usize>(), 0..TOKENS.len()).prop_map(|(a, t)| Edit::Insert(a, t)),
+        1 => (any::<usize>(), 1usize..10, 0..TOKENS.len()).prop_map(|(a, n, t)| Edit::Replace(a, n, t)),
+        2 => (any::<usize>(), 0..NUMBERS.len()).prop_map(|(k, t)| Edit::Number(k, t)),
+        1 => (any::<usize>(), 0..TOKENS.len()).prop_map(|(k, t)| Edit::Value(k, t)),
     ]
+}
+
+/// The byte range of the k-th (mod count) digit run of `s`.
+fn digit_run(s: &str, k: usize) -> Option<(usize, usize)> {
+    let bytes = s.as_bytes();
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            runs.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    (!runs.is_empty()).then(|| runs[k % runs.len()])
 }
 
 fn boundary(s: &str, at: usize) -> usize {
@@ -135,6 +176,19 @@ fn mutate(seed: &str, edits: &[Edit]) -> String {
                 let a = boundary(&s, a);
                 let b = boundary(&s, a + n.min(s.len() - a));
                 s.replace_range(a..b, TOKENS[t]);
+            }
+            Edit::Number(k, t) => {
+                if let Some((a, b)) = digit_run(&s, k) {
+                    s.replace_range(a..b, NUMBERS[t]);
+                }
+            }
+            Edit::Value(k, t) => {
+                let colons: Vec<usize> = s.match_indices(": ").map(|(i, _)| i + 2).collect();
+                if !colons.is_empty() {
+                    let a = colons[k % colons.len()];
+                    let b = a + s[a..].find(['\n', ',', '}']).unwrap_or(s.len() - a);
+                    s.replace_range(a..b, TOKENS[t]);
+                }
             }
         }
     }
