@@ -681,7 +681,11 @@ impl ApiRow {
             p99: ms(a.p99_us),
             p999: ms(a.p999_us),
             max: ms(a.max_us),
-            errors: if a.errors == 0 { "0".into() } else { format!("{} ({})", a.errors, percent(a.errors, a.count)) },
+            errors: match (a.errors, a.failed) {
+                (0, _) => "0".into(),
+                (e, 0) => format!("{e} ({})", percent(e, a.count)),
+                (e, f) => format!("{e} ({}; {f} without an answer)", percent(e, a.count)),
+            },
             codes: sorted_codes(&a.rsp_codes)
                 .into_iter()
                 .map(|(code, count)| CodeChip {

@@ -80,9 +80,9 @@ pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, LoadError> {
     })
 }
 
-/// Whether errors may quote the file's lines: only for files named as YAML.
+/// Whether errors may quote the file's lines: only for files named as YAML (or JSON).
 fn is_yaml_name(path: &Path) -> bool {
-    path.extension().is_some_and(|x| x == "yaml" || x == "yml")
+    path.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
 }
 
 /// An error about a file not named as YAML keeps its position but neither its source line
@@ -90,7 +90,7 @@ fn is_yaml_name(path: &Path) -> bool {
 fn quiet(path: &Path, what: &str, mut e: LoadError) -> LoadError {
     if !is_yaml_name(path) {
         e.source_line = None;
-        e.message = format!("not a valid {what} (content not shown: the file is not named *.yaml or *.yml)");
+        e.message = format!("not a valid {what} (content not shown: the file is not named *.yaml, *.yml or *.json)");
     }
     e
 }
