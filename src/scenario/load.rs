@@ -277,9 +277,9 @@ pub fn check_steps(
     let mut errors = Vec::new();
     let mut parallels = Vec::new();
     parallel_numbers(steps, prefix, &mut parallels);
-    PARALLELS.with(|p| *p.borrow_mut() = parallels);
+    let ctx = Ctx { path, text, declared, parallels: &parallels };
     for (i, step) in steps.iter().enumerate() {
-        check_step(path, text, &format!("{prefix}{}", i + 1), step, declared, known, false, &mut errors);
+        check_step(&ctx, &format!("{prefix}{}", i + 1), step, known, false, &mut errors);
     }
     errors
 }
@@ -291,14 +291,13 @@ pub fn check_vars(path: &Path, text: &str, t: &Template, known: &BTreeSet<String
     errors
 }
 
-thread_local! {
-    /// `parallel` steps seen so far in the file being checked, by step number.
-    static PARALLELS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Which `parallel:` of the file step `number` is (0-based).
-fn parallel_ordinal(number: &str) -> usize {
-    PARALLELS.with(|p| p.borrow().iter().position(|n| n == number).unwrap_or(0))
+/// What every step of one file is checked against.
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+    declared: &'a BTreeSet<Capability>,
+    /// The numbers of the file's `parallel` steps, in the order they are written.
+    parallels: &'a [String],
 }
 
 /// The numbers of the `parallel` steps, in the order they are written.
@@ -312,17 +311,15 @@ fn parallel_numbers(steps: &[Step], prefix: &str, out: &mut Vec<String>) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn check_step(
-    path: &Path,
-    text: &str,
+    ctx: &Ctx<'_>,
     number: &str,
     step: &Step,
-    declared: &BTreeSet<Capability>,
     known: &mut BTreeSet<String>,
     in_parallel: bool,
     errors: &mut Vec<LoadError>,
 ) {
+    let (path, text, declared) = (ctx.path, ctx.text, ctx.declared);
     let label = match &step.name {
         Some(n) => format!("step {number} \"{n}\""),
         None => format!("step {number}"),
@@ -332,7 +329,7 @@ fn check_step(
         (None, Some(api)) => e.find(text, api.as_str(), 1),
         // A parallel step is the nth `parallel:` of the file (n counted in step order).
         _ if step.parallel.is_some() => {
-            let nth = parallel_ordinal(number);
+            let nth = ctx.parallels.iter().position(|n| n == number).unwrap_or(0);
             match text.match_indices("parallel:").nth(nth) {
                 Some((at, _)) => {
                     let line = text[..at].matches('\n').count() + 1;
@@ -467,7 +464,7 @@ fn check_step(
     }
     if let Some(children) = &step.parallel {
         for (j, child) in children.iter().enumerate() {
-            check_step(path, text, &format!("{number}.{}", j + 1), child, declared, known, true, errors);
+            check_step(ctx, &format!("{number}.{}", j + 1), child, known, true, errors);
         }
     }
     if let Some(e) = &step.expect {
