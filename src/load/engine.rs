@@ -68,6 +68,17 @@ impl Schedule {
         Some(*at + Duration::from_secs_f64((k - before) as f64 / rate))
     }
 
+    /// How many slots are due before `window` from the start (without walking them).
+    pub fn due_before(&self, window: Duration) -> u64 {
+        self.stages
+            .iter()
+            .map(|(at, rate, _, n)| match window.checked_sub(*at) {
+                Some(left) if !left.is_zero() => ((left.as_secs_f64() * rate).ceil() as u64).min(*n),
+                _ => 0,
+            })
+            .sum()
+    }
+
     fn take(&self) -> u64 {
         self.next.fetch_add(1, Ordering::Relaxed)
     }
@@ -469,6 +480,13 @@ mod tests {
         assert_eq!(s.offset(10), Some(Duration::from_secs(1)));
         assert_eq!(s.offset(60), Some(Duration::from_millis(1500)));
         assert_eq!(s.offset(110), None);
+        for w in [0, 1, 500, 999, 1000, 1001, 1500, 2000, 5000] {
+            let window = Duration::from_millis(w);
+            let walked = (0..).take_while(|k| s.offset(*k).is_some_and(|o| o < window)).count() as u64;
+            assert_eq!(s.due_before(window), walked, "{w} ms");
+        }
+        let huge = Schedule::new(&[(Duration::from_secs(3600), 1_000_000.0)]);
+        assert_eq!(huge.due_before(Duration::from_secs(3600)), 3_600_000_000);
     }
 
     #[test]

@@ -248,7 +248,7 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
     thresholds.push(verdict::error_gate(&overall, bound));
     let (late_starts, dropped) = match &shared.schedule {
         Some(s) => {
-            let due_by_end = (0..).take_while(|k| s.offset(*k).is_some_and(|o| o < window)).count() as u64;
+            let due_by_end = s.due_before(window);
             (shared.late.load(Ordering::Relaxed), due_by_end.saturating_sub(overall.count))
         }
         None => (0, 0),
