@@ -166,8 +166,17 @@ pub fn load_file(path: &Path) -> Result<LoadedClientScenario, LoadError> {
     // The setup steps are checked like a scenario's: fields, variables, bounded waits.
     let all = crate::scenario::Capability::ALL.into();
     let mut known = crate::scenario::load::BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
-    if let Some(e) =
-        crate::scenario::load::check_steps(path, &text, "setup.", &scenario.setup, &all, &mut known).into_iter().next()
+    if let Some(e) = crate::scenario::load::check_steps(
+        path,
+        &text,
+        "setup.",
+        &scenario.setup,
+        &all,
+        &mut known,
+        &Default::default(),
+    )
+    .into_iter()
+    .next()
     {
         return Err(e);
     }

@@ -220,6 +220,13 @@ async fn call(
     {
         for (name, path) in &step.capture {
             match path.select(body) {
+                // A captured value is held to the bound the loader assumed for it.
+                Some(v) if text_of(v).len() > crate::scenario::load::MAX_VAR_BYTES => failures.push(CheckFailure {
+                    expectation: format!("capture {name}"),
+                    expected: format!("a value of at most {} bytes", crate::scenario::load::MAX_VAR_BYTES),
+                    actual: format!("{} bytes", text_of(v).len()),
+                    diff: None,
+                }),
                 Some(v) => {
                     captures.insert(name.clone(), text_of(v));
                 }

@@ -343,9 +343,10 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, LoadError> {
     let all: std::collections::BTreeSet<Capability> = Capability::ALL.into();
     let mut known: std::collections::BTreeSet<String> =
         crate::scenario::load::BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
-    let mut errors = crate::scenario::load::check_steps(path, text, "setup.", &profile.setup, &all, &mut known);
+    let mut errors =
+        crate::scenario::load::check_steps(path, text, "setup.", &profile.setup, &all, &mut known, &Default::default());
     let mix: Vec<Step> = profile.mix.iter().map(MixEntry::step).collect();
-    errors.extend(crate::scenario::load::check_steps(path, text, "mix.", &mix, &all, &mut known));
+    errors.extend(crate::scenario::load::check_steps(path, text, "mix.", &mix, &all, &mut known, &Default::default()));
     if let Some(first) = errors.into_iter().next() {
         return Err(first);
     }

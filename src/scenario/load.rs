@@ -163,7 +163,7 @@ pub fn load_text(path: &Path, text: &str) -> Result<LoadedScenario, Vec<LoadErro
         sizes.insert(name.clone(), size);
         known.insert(name.clone());
     }
-    errors.extend(check_steps(path, text, "", &scenario.steps, &declared, &mut known));
+    errors.extend(check_steps(path, text, "", &scenario.steps, &declared, &mut known, &sizes));
     if errors.is_empty() { Ok(LoadedScenario { path: path.to_path_buf(), scenario, requires }) } else { Err(errors) }
 }
 
@@ -266,6 +266,7 @@ pub fn kinds(step: &Step) -> Vec<&'static str> {
 
 /// Checks steps in order (numbered `{prefix}1`, `{prefix}2`, …): kinds, API fields,
 /// credentials, templates against `known` (which gains each step's captures), capabilities.
+/// `var_sizes` bounds what each scenario variable can expand to (see [`MAX_VAR_BYTES`]).
 pub fn check_steps(
     path: &Path,
     text: &str,
@@ -273,21 +274,15 @@ pub fn check_steps(
     steps: &[Step],
     declared: &BTreeSet<Capability>,
     known: &mut BTreeSet<String>,
+    var_sizes: &HashMap<String, usize>,
 ) -> Vec<LoadError> {
     let mut errors = Vec::new();
     let mut parallels = Vec::new();
     parallel_numbers(steps, prefix, &mut parallels);
-    let ctx = Ctx { path, text, declared, parallels: &parallels };
+    let ctx = Ctx { path, text, declared, parallels: &parallels, var_sizes };
     for (i, step) in steps.iter().enumerate() {
         check_step(&ctx, &format!("{prefix}{}", i + 1), step, known, false, &mut errors);
     }
-    errors
-}
-
-/// Checks one template's variables against `known`.
-pub fn check_vars(path: &Path, text: &str, t: &Template, known: &BTreeSet<String>) -> Vec<LoadError> {
-    let mut errors = Vec::new();
-    check_template(path, text, t, known, &mut errors);
     errors
 }
 
@@ -298,6 +293,33 @@ struct Ctx<'a> {
     declared: &'a BTreeSet<Capability>,
     /// The numbers of the file's `parallel` steps, in the order they are written.
     parallels: &'a [String],
+    /// The most bytes each scenario variable expands to.
+    var_sizes: &'a HashMap<String, usize>,
+}
+
+impl Ctx<'_> {
+    /// The most bytes variable `name` can hold: a scenario variable's bound, a built-in's,
+    /// or (a capture) the bound every captured value is held to.
+    fn var_size(&self, name: &str) -> usize {
+        match self.var_sizes.get(name) {
+            Some(n) => *n,
+            None if BUILTIN_VARS.contains(&name) => BUILTIN_VAR_SIZE,
+            None => MAX_VAR_BYTES,
+        }
+    }
+}
+
+/// The most bytes one step's templates may expand to in all.
+pub const MAX_STEP_BYTES: usize = 1024 * 1024;
+
+/// Every string of a JSON structure, for bounding what it expands to.
+fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|i| strings(i, out)),
+        _ => {}
+    }
 }
 
 /// The numbers of the `parallel` steps, in the order they are written.
@@ -420,6 +442,29 @@ fn check_step(
             WithValue::Structure(s) => check_structure(path, text, s, known, errors),
             WithValue::Remove(()) => {}
         }
+    }
+    // What the step's templates can expand to, together: variables cannot multiply into
+    // gigabytes through many references.
+    let mut templates: Vec<&Template> = step.headers.values().chain(step.as_.iter()).collect();
+    templates.extend(step.request.iter().map(|r| &r.path));
+    let mut structured = Vec::new();
+    for v in step.with.values() {
+        match v {
+            WithValue::Text(t) => templates.push(t),
+            WithValue::Structure(s) => strings(s, &mut structured),
+            WithValue::Remove(()) => {}
+        }
+    }
+    let parsed: Vec<Template> = structured.iter().filter_map(|s| Template::parse(s).ok()).collect();
+    let total = templates
+        .into_iter()
+        .chain(parsed.iter())
+        .fold(0usize, |n, t| n.saturating_add(t.max_len(&|v| ctx.var_size(v))));
+    if total > MAX_STEP_BYTES {
+        errors.push(locate(LoadError::new(
+            path,
+            format!("{label} can expand to {total} bytes, more than the {MAX_STEP_BYTES} a step may send"),
+        )));
     }
     if let Some(r) = &step.request {
         check_template(path, text, &r.path, known, errors);

@@ -100,6 +100,21 @@ fn a_variable_expansion_bomb_is_a_positioned_usage_error() {
     let (code, out, err) = obharness_within(&["run", "s.yaml"], &dir, Duration::from_secs(20));
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("s.yaml:9:") && err.contains("vars.v4 expands to"), "{err}");
+
+    // Under the bound per variable, but referenced many times in one step.
+    let mut text = String::from("id: OBH-T-BOMB\ntitle: t\nspec: s\nvars:\n  v0: \"0123456789\"\n");
+    for i in 1..=3 {
+        text.push_str(&format!("  v{i}: \"{}\"\n", format!("${{v{}}}", i - 1).repeat(10)));
+    }
+    text.push_str("steps:\n  - name: many\n    call: user.me\n    headers:\n");
+    for h in 0..200 {
+        text.push_str(&format!("      X-{h}: \"${{v3}}\"\n"));
+    }
+    std::fs::write(dir.join("s.yaml"), text).unwrap();
+    let (code, out, err) = obharness_within(&["run", "s.yaml"], &dir, Duration::from_secs(20));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("s.yaml:10:") && err.contains("step 1 \"many\" can expand to"), "{err}");
+    assert!(!err.contains("vars."), "each variable is within its bound: {err}");
 }
 
 #[test]
