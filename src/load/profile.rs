@@ -433,8 +433,22 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, LoadError> {
             "duration",
         ));
     }
+    if profile.max_requests == Some(0) {
+        return Err(err("max_requests must be at least 1".into(), "max_requests"));
+    }
+    let think_max = match &profile.think_time {
+        Some(ThinkTime::Fixed(d)) => d.0,
+        Some(ThinkTime::Range { min, max }) => min.0.max(max.0),
+        None => Duration::ZERO,
+    };
+    if think_max > MAX_THINK_TIME {
+        return Err(err(format!("think_time: at most {} s", MAX_THINK_TIME.as_secs()), "think_time"));
+    }
     Ok(LoadPlan { path: path.to_path_buf(), profile, kind, duration })
 }
+
+/// Longest pause between a user's requests (a user in its pause delays the run's end).
+pub const MAX_THINK_TIME: Duration = Duration::from_secs(60);
 
 #[cfg(test)]
 mod tests {

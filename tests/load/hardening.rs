@@ -76,6 +76,8 @@ fn profile_bombs_are_positioned_usage_errors() {
             "p.yaml:5:",
         ),
         ("think time", format!("{CLOSED}think_time: 99999999999999999999s\nmix: [{{ call: user.me }}]\n"), "p.yaml:3:"),
+        ("long think time", format!("{CLOSED}think_time: {{ min: 1s, max: 2m }}\nmix: [{{ call: user.me }}]\n"), "p.yaml:3:"),
+        ("no requests", format!("{CLOSED}max_requests: 0\nmix: [{{ call: user.me }}]\n"), "p.yaml:3:"),
     ];
     for (what, text, at) in cases {
         profile(&dir, "p.yaml", &text);
