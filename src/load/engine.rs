@@ -281,6 +281,9 @@ pub fn test_plan(plan: &LoadPlan) -> Option<String> {
         ModelKind::Closed { stages, .. } if stages.len() > 1 => {
             // goose takes whole seconds; the profile's stages are checked to be whole seconds.
             let mut steps: Vec<String> = stages.iter().map(|(d, u)| format!("{u},{}", d.as_secs().max(1))).collect();
+            // goose's plan starts before the first request: hold the last stage a while so
+            // the run, not goose, ends the window at the profile's duration.
+            steps.push(format!("{},5", stages.last().map(|(_, u)| *u).unwrap_or(1)));
             steps.push("0,0s".into());
             Some(steps.join(";"))
         }

@@ -201,10 +201,25 @@ fn interrupted_by(signal: &str, expected: i32) {
         .current_dir(&dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(2500));
+    // Wait until the run has started (its first line), then let requests flow a moment.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            if line.starts_with("obharness load:") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    rx.recv_timeout(Duration::from_secs(20)).expect("the run starts");
+    std::thread::sleep(Duration::from_millis(1500));
     let sent = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
     assert!(sent.success());
     let started = Instant::now();
@@ -218,8 +233,7 @@ fn interrupted_by(signal: &str, expected: i32) {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let mut out = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let out = reader.join().unwrap();
     assert_eq!(status.code(), Some(expected), "{out}");
     let r = json(&dir, "run.json");
     assert_eq!(r["interrupted"], format!("SIG{signal}"), "{out}");
