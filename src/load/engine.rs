@@ -89,6 +89,31 @@ impl Schedule {
     }
 }
 
+/// Why a run stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Stop {
+    /// A closed run reached its duration.
+    #[error("duration reached")]
+    Duration,
+    /// The open model's last slot was taken.
+    #[error("the open model's schedule is complete")]
+    ScheduleComplete,
+    #[error("max_requests reached")]
+    MaxRequests,
+    /// A threshold was breached under `abort_on_breach`.
+    #[error("threshold breached: {0}")]
+    Breach(String),
+    #[error("interrupted ({})", .0.name())]
+    Interrupted(super::Interrupt),
+}
+
+impl Stop {
+    /// Whether the run went to its planned end (its window is the profile's duration).
+    pub fn completed(&self) -> bool {
+        matches!(self, Stop::Duration | Stop::ScheduleComplete)
+    }
+}
+
 /// State shared by every user of one attack.
 pub struct Shared {
     pub entries: Vec<Entry>,
@@ -102,7 +127,7 @@ pub struct Shared {
     issued: AtomicU64,
     pub late: AtomicU64,
     pub stopped: AtomicBool,
-    pub stop_reason: Mutex<Option<String>>,
+    pub stop_reason: Mutex<Option<Stop>>,
     think: Option<ThinkTime>,
     client_use_code: String,
     id_prefix: String,
@@ -128,10 +153,10 @@ impl Shared {
     }
 
     /// Ends the attack (bounds reached, or a threshold breached under abort_on_breach).
-    pub fn stop(&self, reason: &str) {
+    pub fn stop(&self, reason: Stop) {
         if !self.stopped.swap(true, Ordering::AcqRel) {
-            *self.stop_reason.lock() = Some(reason.to_string());
-            goose::trigger_killswitch(reason);
+            goose::trigger_killswitch(&reason.to_string());
+            *self.stop_reason.lock() = Some(reason);
         }
     }
 
@@ -305,13 +330,13 @@ pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> Transact
     if let Some(max) = shared.max_requests
         && shared.issued.fetch_add(1, Ordering::Relaxed) >= max
     {
-        shared.stop("max_requests reached");
+        shared.stop(Stop::MaxRequests);
         return idle().await;
     }
     let intended = match &shared.schedule {
         Some(schedule) => {
             let Some(offset) = schedule.offset(schedule.take()) else {
-                shared.stop("the open model's schedule is complete");
+                shared.stop(Stop::ScheduleComplete);
                 return idle().await;
             };
             let due = start + offset;
@@ -325,7 +350,7 @@ pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> Transact
         }
         None => {
             if start.elapsed() >= shared.window {
-                shared.stop("duration reached");
+                shared.stop(Stop::Duration);
                 return idle().await;
             }
             Instant::now()

@@ -167,7 +167,7 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
                 // goose resets its killswitch as it starts: a signal that came before is
                 // passed on again here.
                 if let Some(sig) = interrupted() {
-                    shared.stop(&format!("interrupted ({})", sig.name()));
+                    shared.stop(engine::Stop::Interrupted(sig));
                 }
                 let Some(start) = shared.started() else { continue };
                 let elapsed = start.elapsed();
@@ -185,7 +185,7 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
                             .into_iter()
                             // Rates are judged at the end only: mid-run they are not yet meaningful.
                             .find(|t| !t.passed && !t.name.contains("achieved rate"))
-                            .map(|t| format!("threshold breached: {} (actual {})", t.name, t.actual))
+                            .map(|t| engine::Stop::Breach(format!("{} (actual {})", t.name, t.actual)))
                     } else {
                         None
                     };
@@ -193,7 +193,7 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
                 };
                 progress.tick(elapsed, requests, errors, p99);
                 if let Some(reason) = breach {
-                    shared.stop(&reason);
+                    shared.stop(reason);
                 }
                 if shared.stopped.load(Ordering::Relaxed) {
                     break;
@@ -215,7 +215,7 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
             };
             if closed {
                 tokio::time::sleep_until((start + window).into()).await;
-                shared.stop("duration reached");
+                shared.stop(engine::Stop::Duration);
             }
         })
     };
@@ -227,7 +227,10 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
     executed.map_err(|e| LoadRunError::Engine(e.to_string()))?;
 
     let start = shared.started().unwrap_or(end);
-    let window = end.saturating_duration_since(start).min(plan.duration);
+    // The measured window is the profile's duration when the run went to its end (the
+    // open model's last slot is due just before it), the time it ran when it was cut short.
+    let completed = shared.stop_reason.lock().as_ref().is_some_and(engine::Stop::completed);
+    let window = if completed { plan.duration } else { end.saturating_duration_since(start).min(plan.duration) };
     let agg = shared.agg.lock();
     // Several mix entries may call one API: the report has one row per API, in mix order.
     let mut by_api: Vec<(crate::spec::ApiId, recorder::ApiTally)> = Vec::new();
@@ -254,8 +257,7 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
         None => (0, 0),
     };
     let interrupted = interrupted().map(|i| i.name().to_string());
-    let aborted = interrupted.is_some()
-        || shared.stop_reason.lock().as_deref().is_some_and(|r| r.starts_with("threshold breached"));
+    let aborted = interrupted.is_some() || matches!(*shared.stop_reason.lock(), Some(engine::Stop::Breach(_)));
     let passed = thresholds.iter().all(|t| t.passed) && !aborted;
     Ok(LoadReport {
         tool: "obharness".into(),
