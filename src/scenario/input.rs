@@ -250,6 +250,19 @@ mod tests {
     }
 
     #[test]
+    fn an_alias_bomb_is_refused_quickly() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+        }
+        text.push_str("steps: *a9\n");
+        let started = std::time::Instant::now();
+        let r = parse_yaml::<serde_yaml::Value>(Path::new("bomb.yaml"), &text, "scenario");
+        assert!(r.is_err(), "expanded: {:?}", r.map(|_| ()));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
     fn a_second_document_is_found_on_its_line() {
         assert_eq!(second_document("a: 1\n---\nb: 2\n"), Some(2));
         assert_eq!(second_document("---\na: 1\n--- \nb: 2\n"), Some(3));
