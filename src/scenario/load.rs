@@ -75,6 +75,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadErrors> {
             walk(p, &mut files);
         } else if p.is_file() {
             files.push(p.clone());
+        } else if p.exists() {
+            errors.push(LoadError::new(p, "cannot read: not a regular file (only regular files are read)"));
         } else {
             errors.push(LoadError::new(p, "no such file or directory"));
         }

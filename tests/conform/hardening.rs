@@ -147,6 +147,11 @@ fn special_files_are_refused_at_once_and_non_yaml_content_is_never_echoed() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains("only regular files"), "{err}");
     }
+    for path in ["/dev/zero", "pipe.yaml"] {
+        let (code, _, err) = obharness_within(&["run", path], &dir, limit);
+        assert_eq!(code, 2, "{path}: {err}");
+        assert!(err.contains("only regular files") || !made, "{path}: {err}");
+    }
     if made {
         let (code, _, err) = obharness_within(&["run", "ok.yaml", "--target", "pipe.yaml"], &dir, limit);
         assert_eq!(code, 2, "{err}");
