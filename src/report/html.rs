@@ -1423,6 +1423,10 @@ mod tests {
         closed.baseline = None;
         let html = load_html(&closed);
         assert!(html.contains("id=\"aborted\""));
+        closed.interrupted = Some("SIGINT".into());
+        let html = load_html(&closed);
+        assert!(html.contains("id=\"interrupted\"") && html.contains("stopped by SIGINT"), "interrupted run");
+        assert!(!html.contains("id=\"aborted\""), "one banner");
         assert!(!html.contains("late starts") && !html.contains("id=\"baseline\""));
         assert!(html.contains("<dd>closed, 50 users</dd>"));
     }
