@@ -52,7 +52,8 @@ impl Outputs {
 
 /// Reads an expected-failures file: one scenario id per line, `#` comments.
 pub fn read_expected_failures(path: &Path) -> anyhow::Result<HashSet<String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        crate::scenario::input::read_text(path).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))?;
     Ok(text
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim())
@@ -188,6 +189,8 @@ pub struct LoadCommand {
     /// tokio worker threads; default: 1 against a separate target (fastest when it shares
     /// the machine), every core for the embedded simulator (which runs in this process).
     pub workers: Option<usize>,
+    /// Overrides the profile's `max_error_rate` (percent).
+    pub max_error_rate: Option<f64>,
     pub outputs: Outputs,
 }
 
@@ -222,13 +225,20 @@ pub fn parse_percent(s: &str) -> Result<f64, String> {
 
 /// `obharness load`: returns the exit code.
 pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
-    let plan = match crate::load::profile::load(&cmd.profile) {
+    let mut plan = match crate::load::profile::load(&cmd.profile) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{e}");
             return Ok(exit::USAGE);
         }
     };
+    if let Some(pct) = cmd.max_error_rate {
+        if pct > 100.0 {
+            eprintln!("error: --max-error-rate {pct}% is above 100%");
+            return Ok(exit::USAGE);
+        }
+        plan.profile.max_error_rate = Some(crate::load::profile::Percent(pct));
+    }
     let target_file = cmd
         .target
         .clone()
@@ -245,7 +255,8 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
     };
     let baseline = match &cmd.baseline {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text = crate::scenario::input::read_text_limited(path, crate::scenario::input::MAX_RUN_JSON_BYTES)
+                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))?;
             match serde_json::from_str::<report::model::LoadReport>(&text) {
                 Ok(b) => Some(b),
                 Err(e) => {
@@ -269,14 +280,25 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     // goose would take Ctrl-C over (and exit the process on a second one): ours stops the
-    // attack gracefully instead, so the partial run is still reported.
-    let _ = ctrlc::set_handler(|| goose::trigger_killswitch("interrupted (Ctrl-C)"));
+    // attack gracefully instead, so the partial run is still reported, marked interrupted.
+    let _ = ctrlc::set_handler(|| crate::load::interrupt(crate::load::Interrupt::Sigint));
     let workers = cmd.workers.unwrap_or(if target.is_embedded() { cores() } else { 1 });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers.max(1))
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
+    #[cfg(unix)]
+    {
+        let _in_runtime = runtime.enter();
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot watch for SIGTERM")?;
+        runtime.spawn(async move {
+            if term.recv().await.is_some() {
+                crate::load::interrupt(crate::load::Interrupt::Sigterm);
+            }
+        });
+    }
     let result = runtime.block_on(crate::load::run(&plan, &target, Arc::new(Bar(bar))));
     let mut report = match result {
         Ok(r) => r,
@@ -308,12 +330,18 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
         write_file(path, |w| report::markdown::write_load(&report, w))?;
     }
     report::load_terminal::write(&report, &mut std::io::stdout())?;
-    Ok(if report.passed { exit::SUCCESS } else { exit::FAILURES })
+    Ok(match crate::load::interrupted() {
+        Some(crate::load::Interrupt::Sigint) => exit::INTERRUPTED,
+        Some(crate::load::Interrupt::Sigterm) => exit::TERMINATED,
+        None if report.passed => exit::SUCCESS,
+        None => exit::FAILURES,
+    })
 }
 
 /// `obharness report FILE.json`: re-renders a saved run (conformance or load).
 pub fn rerender(json: &Path, html: Option<&Path>, markdown: Option<&Path>) -> anyhow::Result<u8> {
-    let text = std::fs::read_to_string(json).with_context(|| format!("cannot read {}", json.display()))?;
+    let text = crate::scenario::input::read_text_limited(json, crate::scenario::input::MAX_RUN_JSON_BYTES)
+        .map_err(|e| anyhow::anyhow!("{}: {}", json.display(), e.message))?;
     let kind = serde_json::from_str::<serde_json::Value>(&text)
         .map_err(|e| anyhow::anyhow!("{}:{}:{}: not JSON: {e}", json.display(), e.line(), e.column()))?
         .get("kind")

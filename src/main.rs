@@ -163,6 +163,10 @@ struct LoadArgs {
     /// Largest regression allowed against the baseline.
     #[arg(long, default_value = "10%", value_parser = commands::parse_percent, value_name = "PERCENT")]
     max_regression: f64,
+    /// Highest error rate (refused or failed requests) a run may have and pass, thresholds or
+    /// not; overrides the profile's max_error_rate (default 1%).
+    #[arg(long, value_parser = commands::parse_percent, value_name = "PERCENT")]
+    max_error_rate: Option<f64>,
     /// tokio worker threads (default: 1 against a URL target — fastest when it shares the
     /// machine, 62.6k vs 53.4k req/s with 2 on 2 cores — every core for the embedded simulator).
     #[arg(long)]
@@ -289,6 +293,7 @@ fn main() -> ExitCode {
             baseline: args.baseline,
             max_regression: args.max_regression,
             workers: args.workers,
+            max_error_rate: args.max_error_rate,
             outputs: args.outputs.into(),
         }),
         Command::Report { json, html, markdown } => commands::rerender(&json, html.as_deref(), markdown.as_deref()),

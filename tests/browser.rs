@@ -512,6 +512,8 @@ fn api(name: &str, count: u64, errors: u64, base_us: f64, codes: &[(&str, u64)])
         api: name.into(),
         count,
         errors,
+        refused: errors,
+        failed: 0,
         rate: count as f64 / 60.0,
         mean_us: base_us * 1.1,
         p50_us: at(50.0),
@@ -618,6 +620,7 @@ fn load_run() -> LoadReport {
         late_starts: 17,
         dropped: 2,
         aborted: false,
+        interrupted: None,
         passed: false,
     }
 }

@@ -355,6 +355,16 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
             bad.failures.first().map(|f| format!("{}: expected {}, got {}", bad.name, f.expected, f.actual));
     }
     result.duration_ms = started.elapsed().as_millis() as u64;
+    // The client was handed the institution's secrets: whatever it printed, they stay out.
+    let mut scrubber = session.scrubber().await;
+    for (k, v) in &env {
+        if crate::report::redact::is_secret_key(k) {
+            scrubber.secret(v);
+        } else if crate::report::redact::is_account_key(k) {
+            scrubber.account(v);
+        }
+    }
+    scrubber.scenario(&mut result);
     (result, rules::numbers_sent(&journal))
 }
 

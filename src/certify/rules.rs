@@ -72,6 +72,10 @@ pub const STRING_TYPED_FIELDS: &str = "string-typed-fields";
 pub fn numbers_sent(journal: &[Entry]) -> Vec<String> {
     fn walk(v: &Value, at: &str, out: &mut Vec<String>) {
         match v {
+            // An account number sent as a number is named masked, as everywhere in reports.
+            Value::Number(n) if crate::report::redact::is_account_key(at.rsplit(['.', ']']).next().unwrap_or(at)) => {
+                out.push(format!("{at} = {}", crate::spec::ids::mask_account_num(&n.to_string())))
+            }
             Value::Number(n) => out.push(format!("{at} = {n}")),
             Value::Array(items) => items.iter().enumerate().for_each(|(i, x)| walk(x, &format!("{at}[{i}]"), out)),
             Value::Object(m) => m.iter().for_each(|(k, x)| {

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::error::{LoadError, from_yaml};
+use crate::scenario::error::LoadError;
+use crate::scenario::input::load_yaml;
 use crate::scenario::model::Step;
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -37,6 +38,18 @@ pub struct ClientScenario {
 
 fn default_amount() -> String {
     "1000".into()
+}
+
+/// An amount the client is asked to move: whole won, 1 to 999,999,999,999 (the center's
+/// 12-digit `tran_amt`).
+pub fn check_amount(amount: &str) -> Result<(), &'static str> {
+    if amount.is_empty() || amount.len() > 12 || !amount.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("must be a whole number of won, 1 to 12 digits");
+    }
+    if amount.bytes().all(|b| b == b'0') {
+        return Err("must be at least 1 won");
+    }
+    Ok(())
 }
 
 fn default_wait() -> u64 {
@@ -133,8 +146,13 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedClientScenario>, crate::scena
 }
 
 pub fn load_file(path: &Path) -> Result<LoadedClientScenario, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
-    let scenario: ClientScenario = serde_yaml::from_str(&text).map_err(|e| from_yaml(path, &text, &e))?;
+    let (text, scenario): (String, ClientScenario) = load_yaml(path, "client scenario")?;
+    if let Err(why) = crate::scenario::load::check_id(&scenario.id) {
+        return Err(LoadError::new(path, format!("scenario id '{}' {why}", scenario.id)).find(&text, "id:", 1));
+    }
+    if let Err(why) = check_amount(&scenario.amount) {
+        return Err(LoadError::new(path, format!("amount '{}' {why}", scenario.amount)).find(&text, "amount:", 1));
+    }
     for (i, step) in scenario.setup.iter().enumerate() {
         let kinds = crate::scenario::load::kinds(step);
         if kinds.len() != 1 || !["fault", "advance_clock", "sleep_ms", "call"].contains(&kinds[0]) {
@@ -144,6 +162,23 @@ pub fn load_file(path: &Path) -> Result<LoadedClientScenario, LoadError> {
             )
             .find(&text, "setup:", 1));
         }
+    }
+    // The setup steps are checked like a scenario's: fields, variables, bounded waits.
+    let all = crate::scenario::Capability::ALL.into();
+    let mut known = crate::scenario::load::BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
+    if let Some(e) = crate::scenario::load::check_steps(
+        path,
+        &text,
+        "setup.",
+        &scenario.setup,
+        &all,
+        &mut known,
+        &Default::default(),
+    )
+    .into_iter()
+    .next()
+    {
+        return Err(e);
     }
     if scenario.rules.is_empty() {
         return Err(LoadError::new(path, "rules: name at least one rule").find(&text, "rules:", 1));
@@ -164,6 +199,26 @@ pub fn load_file(path: &Path) -> Result<LoadedClientScenario, LoadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_amount_that_is_not_whole_won_is_refused_at_its_position() {
+        let dir = std::env::temp_dir().join(format!("obh-client-amount-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("c.yaml");
+        for bad in ["\"-1\"", "\"0\"", "\"1.5\"", "\"\"", "\"1000000000000\"", "\" 5\""] {
+            std::fs::write(
+                &p,
+                format!("id: C\ntitle: t\nspec: s\naction: withdraw\namount: {bad}\nrules: [never-resends]\n"),
+            )
+            .unwrap();
+            let e = load_file(&p).unwrap_err();
+            assert_eq!(e.line, 5, "{bad}: {e}");
+            assert!(e.message.contains("amount"), "{e}");
+        }
+        std::fs::write(&p, "id: C\ntitle: t\nspec: s\naction: withdraw\namount: \"1\"\nrules: [never-resends]\n")
+            .unwrap();
+        assert!(load_file(&p).is_ok());
+    }
 
     #[test]
     fn an_unknown_rule_is_positioned() {

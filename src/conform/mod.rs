@@ -212,6 +212,7 @@ async fn run_one(
         }
     }
     result.duration_ms = started.elapsed().as_millis() as u64;
+    session.scrubber().await.scenario(&mut result);
     result
 }
 

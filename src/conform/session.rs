@@ -180,6 +180,25 @@ impl Session {
         Ok(token)
     }
 
+    /// What reports must not show of this session: its secrets (institution secret,
+    /// withdrawal pass phrase, tokens, admin token) and its full account numbers.
+    pub async fn scrubber(&self) -> crate::report::redact::Scrubber {
+        let mut s = crate::report::redact::Scrubber::default();
+        s.secret(&self.data.client_secret).secret(&self.data.wd_pass_phrase);
+        if let Some((_, token)) = &self.admin {
+            s.secret(token);
+        }
+        for token in self.tokens.lock().await.values() {
+            s.secret(token);
+        }
+        for (k, v) in &self.data.values {
+            if crate::report::redact::is_account_key(k) {
+                s.account(v);
+            }
+        }
+        s
+    }
+
     /// Forgets cached tokens (after the clock moved past their expiry, say).
     pub async fn forget_tokens(&self) {
         self.tokens.lock().await.clear();

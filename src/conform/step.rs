@@ -14,7 +14,7 @@ use crate::scenario::model::{Step, WithValue};
 use crate::scenario::request::{self, Fresh};
 use crate::scenario::template::{Template, TemplateError};
 use crate::spec::{ApiId, ParamsIn, Scope};
-use crate::target::Target;
+use crate::target::{Target, join_path};
 
 /// What a step needs besides the session.
 pub struct StepCtx<'a> {
@@ -26,24 +26,9 @@ pub struct StepCtx<'a> {
     pub used_snapshots: &'a std::sync::Mutex<std::collections::BTreeSet<std::path::PathBuf>>,
 }
 
-/// Fields never written to reports.
-const SECRETS: &[&str] = &["client_secret", "access_token", "refresh_token", "wd_pass_phrase", "code", "Authorization"];
-
-/// Masks secrets in a request or answer before it goes into a report.
+/// Masks secrets and account numbers in a request or answer before it goes into a report.
 pub fn redact(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| {
-                    let v =
-                        if SECRETS.contains(&k.as_str()) && v.is_string() { json!("[redacted]") } else { redact(v) };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
-        other => other.clone(),
-    }
+    crate::report::redact::redact_value(v)
 }
 
 /// The value of a variable: built-ins, then the session's variables, then the target's data.
@@ -235,6 +220,13 @@ async fn call(
     {
         for (name, path) in &step.capture {
             match path.select(body) {
+                // A captured value is held to the bound the loader assumed for it.
+                Some(v) if text_of(v).len() > crate::scenario::load::MAX_VAR_BYTES => failures.push(CheckFailure {
+                    expectation: format!("capture {name}"),
+                    expected: format!("a value of at most {} bytes", crate::scenario::load::MAX_VAR_BYTES),
+                    actual: format!("{} bytes", text_of(v).len()),
+                    diff: None,
+                }),
                 Some(v) => {
                     captures.insert(name.clone(), text_of(v));
                 }
@@ -255,10 +247,17 @@ async fn call(
         && let Some(body) = &sent.body
     {
         let name = step_name(step, index);
-        let path = golden::snapshot_path(ctx.golden_root, ctx.scenario_id, index, &name);
-        ctx.used_snapshots.lock().expect("not poisoned").insert(path.clone());
         let label = format!("{index} {name} ({})", action(step));
-        match golden::check(&path, ctx.scenario_id, &label, body, ctx.golden_mode) {
+        let checked = golden::snapshot_path(ctx.golden_root, ctx.scenario_id, index, &name).map(|path| {
+            ctx.used_snapshots.lock().expect("not poisoned").insert(path.clone());
+            let r = golden::check(&path, ctx.scenario_id, &label, body, ctx.golden_mode);
+            (path, r)
+        });
+        let (path, checked) = match checked {
+            Ok(pr) => pr,
+            Err(e) => (std::path::PathBuf::new(), GoldenResult::BadFormat(e)),
+        };
+        match checked {
             GoldenResult::Matched | GoldenResult::Created | GoldenResult::Blessed => {}
             GoldenResult::Changed(diff) => failures.push(CheckFailure {
                 expectation: "golden snapshot".into(),
@@ -314,21 +313,18 @@ async fn send(session: &Session, step: &Step, now: &str) -> Result<Sent, String>
         let mut id = || session.new_bank_tran_id();
         let mut fresh = Fresh { bank_tran_id: &mut id, tran_dtime: now.to_string() };
         let params = request::build(api, &session.data, &mut fresh, &overrides);
-        (
-            api.api().method.to_string(),
-            format!("{}{}", session.base_url, api.api().path),
-            params,
-            api.api().params_in,
-            None,
-        )
+        let url = join_path(&session.base_url, api.api().path).map_err(|e| e.to_string())?;
+        (api.api().method.to_string(), url, params, api.api().params_in, None)
     } else {
         let r = step.request.as_ref().expect("a call or request step");
         let path = render_with(session, now, &r.path).map_err(|e| e.to_string())?;
+        // Credentials go to the target only: a path that leaves its origin is never sent.
+        let url = join_path(&session.base_url, &path).map_err(|e| e.to_string())?;
         let params_in = if r.method.eq_ignore_ascii_case("GET") { ParamsIn::Query } else { ParamsIn::Json };
-        (r.method.to_uppercase(), format!("{}{path}", session.base_url), overrides, params_in, r.body.clone())
+        (r.method.to_uppercase(), url, overrides, params_in, r.body.clone())
     };
     let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
-    let mut req = client.request(method.clone(), &url);
+    let mut req = client.request(method.clone(), url.clone());
     if let Some(t) = &token {
         req = req.bearer_auth(t);
     }
@@ -341,7 +337,7 @@ async fn send(session: &Session, step: &Step, now: &str) -> Result<Sent, String>
         (None, ParamsIn::Form) => req.form(&params.iter().map(|(k, v)| (k.clone(), text_of(v))).collect::<Vec<_>>()),
         (None, ParamsIn::Json) => req.json(&params),
     };
-    let request = json!({ "method": method.as_str(), "url": url, "params": Value::Object(params) });
+    let request = json!({ "method": method.as_str(), "url": url.as_str(), "params": Value::Object(params) });
     match req.send().await {
         Err(e) => Ok(Sent { status: None, body: None, error: Some(error_chain(&e)), request }),
         Ok(resp) => {

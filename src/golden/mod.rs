@@ -83,6 +83,11 @@ fn redact(v: &mut Value, at: &str) -> Result<(), String> {
                         }
                         *item = Value::String(format!("[{k}]"));
                     }
+                } else if let Value::String(s) = item
+                    && crate::report::redact::is_account_key(k)
+                {
+                    // Snapshots are committed: account numbers as the center masks them.
+                    *s = crate::spec::ids::mask_account_num(s);
                 } else {
                     redact(item, &path)?;
                 }
@@ -98,8 +103,10 @@ fn redact(v: &mut Value, at: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The file of a step's snapshot: `golden/<scenario-id>/<NN>-<slug>.snap`.
-pub fn snapshot_path(root: &Path, scenario_id: &str, index: usize, step_name: &str) -> PathBuf {
+/// The file of a step's snapshot: `golden/<scenario-id>/<NN>-<slug>.snap`, always inside
+/// `root` (an id that is not a safe directory name is refused).
+pub fn snapshot_path(root: &Path, scenario_id: &str, index: usize, step_name: &str) -> Result<PathBuf, String> {
+    crate::scenario::load::check_id(scenario_id).map_err(|why| format!("scenario id '{scenario_id}' {why}"))?;
     let slug: String = step_name
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
@@ -108,7 +115,12 @@ pub fn snapshot_path(root: &Path, scenario_id: &str, index: usize, step_name: &s
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    root.join(scenario_id).join(format!("{index:02}-{slug}.snap"))
+    let path = root.join(scenario_id).join(format!("{index:02}-{slug}.snap"));
+    // The id is one normal component and the slug has no separator: the path stays in root.
+    let inside = path.strip_prefix(root).is_ok_and(|rest| {
+        rest.components().count() == 2 && rest.components().all(|c| matches!(c, std::path::Component::Normal(_)))
+    });
+    if inside { Ok(path) } else { Err(format!("snapshot path {} leaves {}", path.display(), root.display())) }
 }
 
 fn file_text(scenario_id: &str, step_label: &str, canonical: &str) -> String {
@@ -193,6 +205,11 @@ mod tests {
         assert!(c.find("api_tran_dtm").unwrap() < c.find("rsp_code").unwrap());
         assert!(c.contains("\"[api_tran_id]\"") && c.contains("\"[tran_date]\""));
         assert!(c.contains("\"tran_amt\": \"1\""));
+        let masked =
+            canonicalise(&json!({"account_num": "1001000000001", "res_list": [{"account_num": "1001000000002"}]}))
+                .unwrap();
+        assert!(!masked.contains("1001000000001") && !masked.contains("1001000000002"), "{masked}");
+        assert!(masked.contains("\"1001000000***\""), "{masked}");
         let bad = canonicalise(&json!({"api_tran_dtm": "2026"})).unwrap_err();
         assert!(bad.contains("$.api_tran_dtm"));
     }
@@ -200,7 +217,10 @@ mod tests {
     #[test]
     fn compare_create_bless_and_strict_modes() {
         let dir = std::env::temp_dir().join(format!("obh-golden-{}", std::process::id()));
-        let path = snapshot_path(&dir, "OBH-T-001", 1, "Balance, before!");
+        let path = snapshot_path(&dir, "OBH-T-001", 1, "Balance, before!").unwrap();
+        for bad in ["..", ".", "a/b", "../x", "", "/abs"] {
+            assert!(snapshot_path(&dir, bad, 1, "x").is_err(), "{bad}");
+        }
         assert!(path.ends_with("OBH-T-001/01-balance-before.snap"));
         let v1 = json!({"balance_amt": "100"});
         let v2 = json!({"balance_amt": "99"});

@@ -17,7 +17,7 @@ use rand::Rng;
 use serde_json::{Map, Value};
 
 use super::profile::{LoadPlan, ModelKind, ThinkTime};
-use super::recorder::{Aggregate, UserRecorder};
+use super::recorder::{Aggregate, Ending, UserRecorder};
 use crate::conform::session::Session;
 use crate::scenario::model::WithValue;
 use crate::scenario::request::{self, Fresh};
@@ -68,6 +68,17 @@ impl Schedule {
         Some(*at + Duration::from_secs_f64((k - before) as f64 / rate))
     }
 
+    /// How many slots are due before `window` from the start (without walking them).
+    pub fn due_before(&self, window: Duration) -> u64 {
+        self.stages
+            .iter()
+            .map(|(at, rate, _, n)| match window.checked_sub(*at) {
+                Some(left) if !left.is_zero() => ((left.as_secs_f64() * rate).ceil() as u64).min(*n),
+                _ => 0,
+            })
+            .sum()
+    }
+
     fn take(&self) -> u64 {
         self.next.fetch_add(1, Ordering::Relaxed)
     }
@@ -78,22 +89,55 @@ impl Schedule {
     }
 }
 
+/// Why a run stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Stop {
+    /// A closed run reached its duration.
+    #[error("duration reached")]
+    Duration,
+    /// The open model's last slot was taken.
+    #[error("the open model's schedule is complete")]
+    ScheduleComplete,
+    #[error("max_requests reached")]
+    MaxRequests,
+    /// A threshold was breached under `abort_on_breach`.
+    #[error("threshold breached: {0}")]
+    Breach(String),
+    #[error("interrupted ({})", .0.name())]
+    Interrupted(super::Interrupt),
+}
+
+impl Stop {
+    /// Whether the run went to its planned end (its window is the profile's duration).
+    pub fn completed(&self) -> bool {
+        matches!(self, Stop::Duration | Stop::ScheduleComplete)
+    }
+}
+
 /// State shared by every user of one attack.
 pub struct Shared {
     pub entries: Vec<Entry>,
+    /// Running sums of the entries' weights, for weighted choice.
+    cumulative: Vec<u64>,
     pub agg: Mutex<Aggregate>,
     start: std::sync::OnceLock<Instant>,
-    window: Duration,
+    pub window: Duration,
     pub schedule: Option<Schedule>,
     max_requests: Option<u64>,
     issued: AtomicU64,
     pub late: AtomicU64,
     pub stopped: AtomicBool,
-    pub stop_reason: Mutex<Option<String>>,
+    pub stop_reason: Mutex<Option<Stop>>,
     think: Option<ThinkTime>,
     client_use_code: String,
     id_prefix: String,
     id_counter: AtomicU64,
+}
+
+/// The index a draw in `0..sum` falls on, given running sums of weights: entries of weight 0
+/// are never chosen.
+pub fn pick(cumulative: &[u64], draw: u64) -> usize {
+    cumulative.partition_point(|&c| c <= draw).min(cumulative.len().saturating_sub(1))
 }
 
 /// A request later than this after its intended start counts as a late start.
@@ -109,11 +153,21 @@ impl Shared {
     }
 
     /// Ends the attack (bounds reached, or a threshold breached under abort_on_breach).
-    pub fn stop(&self, reason: &str) {
+    pub fn stop(&self, reason: Stop) {
         if !self.stopped.swap(true, Ordering::AcqRel) {
-            *self.stop_reason.lock() = Some(reason.to_string());
-            goose::trigger_killswitch(reason);
+            goose::trigger_killswitch(&reason.to_string());
+            *self.stop_reason.lock() = Some(reason);
         }
+    }
+
+    /// The sum of the mix's weights (at least 1).
+    pub fn total_weight(&self) -> u64 {
+        self.cumulative.last().copied().unwrap_or(0).max(1)
+    }
+
+    /// The mix entry a draw in `0..total_weight()` falls on.
+    pub fn pick(&self, draw: u64) -> usize {
+        pick(&self.cumulative, draw)
     }
 
     fn fresh_id(&self) -> String {
@@ -172,7 +226,7 @@ pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, Strin
         entries.push(Entry {
             api,
             method: method_of(api.api().method),
-            url: reqwest::Url::parse(&format!("{}{}", session.base_url, api.api().path)).map_err(|e| e.to_string())?,
+            url: crate::target::join_path(&session.base_url, api.api().path).map_err(|e| e.to_string())?,
             params_in: api.api().params_in,
             carries_id: base.contains_key("bank_tran_id") || id_in_list,
             id_in_list,
@@ -189,7 +243,15 @@ pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, Strin
     };
     let mut rng = rand::rng();
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let cumulative = entries
+        .iter()
+        .scan(0u64, |sum, e| {
+            *sum += u64::from(e.weight);
+            Some(*sum)
+        })
+        .collect();
     Ok(Shared {
+        cumulative,
         agg: Mutex::new(Aggregate::new(Instant::now(), entries.len())),
         entries,
         start: std::sync::OnceLock::new(),
@@ -224,7 +286,8 @@ pub fn configuration(plan: &LoadPlan, host: &str) -> GooseConfiguration {
             let users = stages[0].1 as usize;
             c.users = Some(users);
             c.increase_rate = Some(increase_rate.unwrap_or(users as f64).to_string());
-            c.run_time = Some(format!("{}s", secs(stages[0].0)));
+            // The run stops itself at the profile's duration; goose's timer is the backstop.
+            c.run_time = Some(format!("{}s", secs(stages[0].0) + 5));
         }
         ModelKind::Closed { .. } => {}
         ModelKind::Open { max_in_flight, .. } => {
@@ -241,8 +304,11 @@ pub fn configuration(plan: &LoadPlan, host: &str) -> GooseConfiguration {
 pub fn test_plan(plan: &LoadPlan) -> Option<String> {
     match &plan.kind {
         ModelKind::Closed { stages, .. } if stages.len() > 1 => {
-            let mut steps: Vec<String> =
-                stages.iter().map(|(d, u)| format!("{u},{}ms", d.as_millis().max(1))).collect();
+            // goose takes whole seconds; the profile's stages are checked to be whole seconds.
+            let mut steps: Vec<String> = stages.iter().map(|(d, u)| format!("{u},{}", d.as_secs().max(1))).collect();
+            // goose's plan starts before the first request: hold the last stage a while so
+            // the run, not goose, ends the window at the profile's duration.
+            steps.push(format!("{},5", stages.last().map(|(_, u)| *u).unwrap_or(1)));
             steps.push("0,0s".into());
             Some(steps.join(";"))
         }
@@ -264,13 +330,13 @@ pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> Transact
     if let Some(max) = shared.max_requests
         && shared.issued.fetch_add(1, Ordering::Relaxed) >= max
     {
-        shared.stop("max_requests reached");
+        shared.stop(Stop::MaxRequests);
         return idle().await;
     }
     let intended = match &shared.schedule {
         Some(schedule) => {
             let Some(offset) = schedule.offset(schedule.take()) else {
-                shared.stop("the open model's schedule is complete");
+                shared.stop(Stop::ScheduleComplete);
                 return idle().await;
             };
             let due = start + offset;
@@ -283,8 +349,8 @@ pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> Transact
             due
         }
         None => {
-            if start.elapsed() >= shared.window + Duration::from_secs(1) {
-                shared.stop("duration reached");
+            if start.elapsed() >= shared.window {
+                shared.stop(Stop::Duration);
                 return idle().await;
             }
             Instant::now()
@@ -322,19 +388,23 @@ pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> Transact
     };
     let req = GooseRequest::builder().name(entry.api.as_str()).set_request_builder(rb).build();
     let GooseResponse { mut request, response } = user.request(req).await?;
+    // No answer (refused connection, reset, timeout, unreadable body) is a failed request.
     let code = match response {
-        Ok(r) => match r.bytes().await {
-            Ok(body) => rsp_code_of(&body),
-            Err(_) => "none".to_string(),
-        },
-        Err(_) => "none".to_string(),
+        Ok(r) => r.bytes().await.ok().map(|body| rsp_code_of(&body)),
+        Err(_) => None,
     };
     let done = Instant::now();
-    let ok = entry.expected.contains(&code);
+    let ok = code.as_ref().is_some_and(|c| entry.expected.contains(c));
+    let ending = match &code {
+        None => Ending::Failed,
+        Some(_) if ok => Ending::Good,
+        Some(_) => Ending::Refused,
+    };
+    let code = code.unwrap_or_else(|| "none".to_string());
     if user.get_session_data::<UserRecorder>().is_none() {
-        user.set_session_data(UserRecorder::new(start, shared.entries.len()));
+        user.set_session_data(UserRecorder::new(start, shared.entries.len(), shared.window));
     }
-    user.get_session_data_unchecked_mut::<UserRecorder>().record(&shared.agg, idx, done - intended, &code, ok, done);
+    user.get_session_data_unchecked_mut::<UserRecorder>().record(&shared.agg, idx, intended, done, &code, ending);
     if let Some(think) = &shared.think
         && shared.schedule.is_none()
     {
@@ -392,20 +462,18 @@ pub async fn flush(shared: &Shared, user: &mut GooseUser) -> TransactionResult {
 
 /// Builds the goose scenario for the mix.
 pub fn scenario(shared: Arc<Shared>) -> Result<goose::goose::Scenario, GooseError> {
-    let mut s = scenario!("obharness");
-    for (idx, e) in shared.entries.iter().enumerate() {
-        if e.weight == 0 {
-            continue;
-        }
-        let sh = shared.clone();
-        let tx = Transaction::new(Arc::new(move |user: &mut GooseUser| {
-            let sh = sh.clone();
-            Box::pin(async move { call(&sh, user, idx).await })
-        }))
-        .set_name(e.api.as_str())
-        .set_weight(e.weight as usize)?;
-        s = s.register_transaction(tx);
-    }
+    // One transaction picks the mix entry by weight (cumulative sums and a binary search):
+    // goose's own weights are materialised as a list, a weight of 10^8 costing gigabytes.
+    let sh = shared.clone();
+    let tx = Transaction::new(Arc::new(move |user: &mut GooseUser| {
+        let sh = sh.clone();
+        Box::pin(async move {
+            let idx = sh.pick(rand::rng().random_range(0..sh.total_weight()));
+            call(&sh, user, idx).await
+        })
+    }))
+    .set_name("mix");
+    let s = scenario!("obharness").register_transaction(tx);
     let sh = shared.clone();
     let stop = Transaction::new(Arc::new(move |user: &mut GooseUser| {
         let sh = sh.clone();
@@ -440,6 +508,20 @@ mod tests {
         assert_eq!(s.offset(10), Some(Duration::from_secs(1)));
         assert_eq!(s.offset(60), Some(Duration::from_millis(1500)));
         assert_eq!(s.offset(110), None);
+        for w in [0, 1, 500, 999, 1000, 1001, 1500, 2000, 5000] {
+            let window = Duration::from_millis(w);
+            let walked = (0..).take_while(|k| s.offset(*k).is_some_and(|o| o < window)).count() as u64;
+            assert_eq!(s.due_before(window), walked, "{w} ms");
+        }
+        let huge = Schedule::new(&[(Duration::from_secs(3600), 1_000_000.0)]);
+        assert_eq!(huge.due_before(Duration::from_secs(3600)), 3_600_000_000);
+    }
+
+    #[test]
+    fn weighted_choice_uses_running_sums_and_skips_zero_weights() {
+        let cumulative = [3, 3, 4, 4_000_000_004];
+        let picks: Vec<usize> = [0, 2, 3, 4, 4_000_000_003].into_iter().map(|d| pick(&cumulative, d)).collect();
+        assert_eq!(picks, [0, 0, 2, 3, 3]);
     }
 
     #[test]

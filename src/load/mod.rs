@@ -6,7 +6,7 @@ pub mod recorder;
 pub mod verdict;
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use goose::prelude::*;
@@ -18,6 +18,49 @@ use profile::{LoadPlan, ModelKind};
 
 /// goose runs one attack per process at a time (a global killswitch).
 static ATTACK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The signal that interrupted this process's load run (0: none).
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+
+/// A signal that stops a load run; the run is still reported, marked interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    /// Ctrl-C.
+    Sigint,
+    Sigterm,
+}
+
+impl Interrupt {
+    pub fn name(self) -> &'static str {
+        match self {
+            Interrupt::Sigint => "SIGINT",
+            Interrupt::Sigterm => "SIGTERM",
+        }
+    }
+
+    /// The signal's number (exit status 128 + this).
+    pub fn number(self) -> i32 {
+        match self {
+            Interrupt::Sigint => 2,
+            Interrupt::Sigterm => 15,
+        }
+    }
+
+    fn from_number(n: i32) -> Option<Interrupt> {
+        [Interrupt::Sigint, Interrupt::Sigterm].into_iter().find(|i| i.number() == n)
+    }
+}
+
+/// Stops the running (or next) load run: called from signal handlers.
+pub fn interrupt(signal: Interrupt) {
+    INTERRUPTED.store(signal.number(), Ordering::SeqCst);
+    goose::trigger_killswitch(&format!("interrupted ({})", signal.name()));
+}
+
+/// The signal that interrupted the load run, if one did.
+pub fn interrupted() -> Option<Interrupt> {
+    Interrupt::from_number(INTERRUPTED.load(Ordering::SeqCst))
+}
 
 /// Why a load run could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +164,11 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             loop {
                 tick.tick().await;
+                // goose resets its killswitch as it starts: a signal that came before is
+                // passed on again here.
+                if let Some(sig) = interrupted() {
+                    shared.stop(engine::Stop::Interrupted(sig));
+                }
                 let Some(start) = shared.started() else { continue };
                 let elapsed = start.elapsed();
                 let (requests, errors, p99, breach) = {
@@ -137,7 +185,7 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
                             .into_iter()
                             // Rates are judged at the end only: mid-run they are not yet meaningful.
                             .find(|t| !t.passed && !t.name.contains("achieved rate"))
-                            .map(|t| format!("threshold breached: {} (actual {})", t.name, t.actual))
+                            .map(|t| engine::Stop::Breach(format!("{} (actual {})", t.name, t.actual)))
                     } else {
                         None
                     };
@@ -145,7 +193,7 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
                 };
                 progress.tick(elapsed, requests, errors, p99);
                 if let Some(reason) = breach {
-                    shared.stop(&reason);
+                    shared.stop(reason);
                 }
                 if shared.stopped.load(Ordering::Relaxed) {
                     break;
@@ -153,14 +201,36 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
             }
         })
     };
-    let executed = attack.execute().await;
+    // A closed model ends at the profile's duration, not a second later.
+    let timer = {
+        let shared = shared.clone();
+        let closed = matches!(plan.kind, ModelKind::Closed { .. });
+        let window = plan.duration;
+        tokio::spawn(async move {
+            let start = loop {
+                match shared.started() {
+                    Some(s) => break s,
+                    None => tokio::time::sleep(Duration::from_millis(5)).await,
+                }
+            };
+            if closed {
+                tokio::time::sleep_until((start + window).into()).await;
+                shared.stop(engine::Stop::Duration);
+            }
+        })
+    };
+    let executed = if interrupted().is_some() { Ok(GooseMetrics::default()) } else { attack.execute().await };
+    timer.abort();
     let end = Instant::now();
     monitor.abort();
     progress.finish();
     executed.map_err(|e| LoadRunError::Engine(e.to_string()))?;
 
     let start = shared.started().unwrap_or(end);
-    let window = end.saturating_duration_since(start).min(plan.duration + Duration::from_secs(1));
+    // The measured window is the profile's duration when the run went to its end (the
+    // open model's last slot is due just before it), the time it ran when it was cut short.
+    let completed = shared.stop_reason.lock().as_ref().is_some_and(engine::Stop::completed);
+    let window = if completed { plan.duration } else { end.saturating_duration_since(start).min(plan.duration) };
     let agg = shared.agg.lock();
     // Several mix entries may call one API: the report has one row per API, in mix order.
     let mut by_api: Vec<(crate::spec::ApiId, recorder::ApiTally)> = Vec::new();
@@ -174,15 +244,20 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
     let overall = recorder::stats("overall", &agg.overall(), window);
     let timeline = recorder::timeline(&agg.seconds);
     drop(agg);
-    let thresholds = verdict::thresholds(&plan.profile.thresholds, &by_api, &overall, &plan.kind, window.as_secs_f64());
+    let mut thresholds =
+        verdict::thresholds(&plan.profile.thresholds, &by_api, &overall, &plan.kind, window.as_secs_f64());
+    // The run's own gate: errors within the bound, thresholds or not.
+    let bound = plan.profile.max_error_rate.map(|p| p.0).unwrap_or(profile::DEFAULT_MAX_ERROR_RATE);
+    thresholds.push(verdict::error_gate(&overall, bound));
     let (late_starts, dropped) = match &shared.schedule {
         Some(s) => {
-            let due_by_end = (0..).take_while(|k| s.offset(*k).is_some_and(|o| o < window)).count() as u64;
+            let due_by_end = s.due_before(window);
             (shared.late.load(Ordering::Relaxed), due_by_end.saturating_sub(overall.count))
         }
         None => (0, 0),
     };
-    let aborted = shared.stop_reason.lock().as_deref().is_some_and(|r| r.starts_with("threshold breached"));
+    let interrupted = interrupted().map(|i| i.name().to_string());
+    let aborted = interrupted.is_some() || matches!(*shared.stop_reason.lock(), Some(engine::Stop::Breach(_)));
     let passed = thresholds.iter().all(|t| t.passed) && !aborted;
     Ok(LoadReport {
         tool: "obharness".into(),
@@ -207,6 +282,7 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
         late_starts,
         dropped,
         aborted,
+        interrupted,
         passed,
     })
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::error::{LoadError, from_yaml};
-use crate::scenario::model::{Expect, Step, WithValue};
+use crate::scenario::error::LoadError;
+use crate::scenario::model::{Capability, Expect, Step, WithValue};
 use crate::scenario::template::Template;
 use crate::spec::ApiId;
 
@@ -36,7 +36,13 @@ pub struct Profile {
     /// Stop the run as soon as a threshold is breached (checked every second).
     #[serde(default)]
     pub abort_on_breach: bool,
+    /// Most errors (refused or failed requests) a run may have and still pass, thresholds or
+    /// not; default 1%. `--max-error-rate` overrides it.
+    pub max_error_rate: Option<Percent>,
 }
+
+/// The error rate above which a run fails when the profile sets none.
+pub const DEFAULT_MAX_ERROR_RATE: f64 = 1.0;
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
@@ -77,11 +83,38 @@ pub struct OpenStage {
     pub rate: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ThinkTime {
     Fixed(Span),
     Range { min: Span, max: Span },
+}
+
+impl<'de> Deserialize<'de> for ThinkTime {
+    // By hand rather than untagged, so a bad span keeps its position in the file.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ThinkTime;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a duration such as 100ms, or { min, max }")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<ThinkTime, E> {
+                Span::parse(s).map(ThinkTime::Fixed).map_err(E::custom)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<ThinkTime, A::Error> {
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Range {
+                    min: Span,
+                    max: Span,
+                }
+                let r = Range::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(ThinkTime::Range { min: r.min, max: r.max })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// One call of the mix, written like a conformance call step.
@@ -151,6 +184,17 @@ pub struct Threshold {
     pub achieved_rate_at_least: Option<Percent>,
 }
 
+/// Longest span written anywhere in a profile (durations, stages, think time, thresholds).
+pub const MAX_SPAN: Duration = Duration::from_secs(86_400);
+/// Largest weight of a mix entry.
+pub const MAX_WEIGHT: u32 = 1_000_000;
+/// Most calls in a mix.
+pub const MAX_MIX: usize = 100;
+/// Most stages, setup steps or thresholds.
+pub const MAX_ITEMS: usize = 100;
+/// Fastest ramp of a closed model, users started per second.
+pub const MAX_INCREASE_RATE: f64 = 10_000.0;
+
 /// A duration written `250ms`, `30s`, `2m`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Span(pub Duration);
@@ -169,7 +213,10 @@ impl Span {
         if !secs.is_finite() || secs < 0.0 {
             return Err(format!("'{s}' is not a duration"));
         }
-        Ok(Span(Duration::from_secs_f64(secs)))
+        if secs > MAX_SPAN.as_secs_f64() {
+            return Err(format!("'{s}' is longer than {} s (a day)", MAX_SPAN.as_secs()));
+        }
+        Duration::try_from_secs_f64(secs).map(Span).map_err(|_| format!("'{s}' is not a duration"))
     }
 }
 
@@ -258,18 +305,29 @@ pub const MAX_DURATION: Duration = Duration::from_secs(3600);
 
 /// Loads and checks a profile; errors name the file, line and column.
 pub fn load(path: &Path) -> Result<LoadPlan, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
+    let text = crate::scenario::input::read_text(path)?;
     parse(path, &text)
 }
 
 pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, LoadError> {
-    let profile: Profile = serde_yaml::from_str(text).map_err(|e| from_yaml(path, text, &e))?;
+    let profile: Profile = crate::scenario::input::parse_yaml(path, text, "load profile")?;
     let err = |msg: String, needle: &str| LoadError::new(path, msg).find(text, needle, 1);
     if profile.mix.is_empty() {
         return Err(err("mix: at least one call is needed".into(), "mix:"));
     }
+    if profile.mix.len() > MAX_MIX {
+        return Err(err(format!("mix: at most {MAX_MIX} calls (this one has {})", profile.mix.len()), "mix:"));
+    }
+    if let Some(m) = profile.mix.iter().find(|m| m.weight > MAX_WEIGHT) {
+        return Err(err(format!("mix: weight {} is above {MAX_WEIGHT}", m.weight), &m.weight.to_string()));
+    }
     if profile.mix.iter().all(|m| m.weight == 0) {
         return Err(err("mix: every weight is 0".into(), "weight"));
+    }
+    for (what, n) in [("setup", profile.setup.len()), ("thresholds", profile.thresholds.len())] {
+        if n > MAX_ITEMS {
+            return Err(err(format!("{what}: at most {MAX_ITEMS} entries"), &format!("{what}:")));
+        }
     }
     for (i, step) in profile.setup.iter().enumerate() {
         let kinds = crate::scenario::load::kinds(step);
@@ -280,16 +338,17 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, LoadError> {
             ));
         }
     }
-    for m in &profile.mix {
-        let fields: Vec<&str> = m.call.api().request.iter().map(|f| f.name).collect();
-        for key in m.with.keys() {
-            if !fields.contains(&key.as_str()) {
-                let hint = crate::spec::suggest(key, fields.iter().copied())
-                    .map(|s| format!(" — did you mean '{s}'?"))
-                    .unwrap_or_default();
-                return Err(err(format!("'{key}' is not a request field of {}{hint}", m.call), &format!("{key}:")));
-            }
-        }
+    // Setup and mix are checked like conformance steps: fields, credentials, variables
+    // (built-ins and the setup's captures), each error at its position.
+    let all: std::collections::BTreeSet<Capability> = Capability::ALL.into();
+    let mut known: std::collections::BTreeSet<String> =
+        crate::scenario::load::BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
+    let mut errors =
+        crate::scenario::load::check_steps(path, text, "setup.", &profile.setup, &all, &mut known, &Default::default());
+    let mix: Vec<Step> = profile.mix.iter().map(MixEntry::step).collect();
+    errors.extend(crate::scenario::load::check_steps(path, text, "mix.", &mix, &all, &mut known, &Default::default()));
+    if let Some(first) = errors.into_iter().next() {
+        return Err(first);
     }
     for t in &profile.thresholds {
         let metrics = [
@@ -325,8 +384,26 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, LoadError> {
             } else {
                 stages.iter().map(|s| (s.duration.0, s.users)).collect()
             };
+            if stages.len() > MAX_ITEMS {
+                return Err(err(format!("model: at most {MAX_ITEMS} stages"), "stages"));
+            }
             if stages.iter().any(|(_, u)| *u == 0 || *u > 10_000) {
                 return Err(err("model: users must be 1 to 10000".into(), "users"));
+            }
+            // goose ramps closed-model stages in whole seconds.
+            if stages.len() > 1 && stages.iter().any(|(d, _)| d.is_zero() || d.subsec_nanos() != 0) {
+                return Err(err(
+                    "model: closed-model stages last whole seconds (1s, 30s, 2m), at least 1s".into(),
+                    "stages",
+                ));
+            }
+            if let Some(r) = increase_rate
+                && !(r.is_finite() && *r > 0.0 && *r <= MAX_INCREASE_RATE)
+            {
+                return Err(err(
+                    format!("model: increase_rate must be above 0 and at most {MAX_INCREASE_RATE} users per second"),
+                    "increase_rate",
+                ));
             }
             let total: Duration = stages.iter().map(|(d, _)| *d).sum();
             (ModelKind::Closed { stages, increase_rate: *increase_rate }, total)
@@ -340,6 +417,9 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, LoadError> {
             } else {
                 stages.iter().map(|s| (s.duration.0, s.rate)).collect()
             };
+            if stages.len() > MAX_ITEMS {
+                return Err(err(format!("model: at most {MAX_ITEMS} stages"), "stages"));
+            }
             if stages.iter().any(|(_, r)| !(r.is_finite() && *r > 0.0 && *r <= 1_000_000.0)) {
                 return Err(err("model: rate must be above 0 and at most 1000000 per second".into(), "rate"));
             }
@@ -353,8 +433,22 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, LoadError> {
             "duration",
         ));
     }
+    if profile.max_requests == Some(0) {
+        return Err(err("max_requests must be at least 1".into(), "max_requests"));
+    }
+    let think_max = match &profile.think_time {
+        Some(ThinkTime::Fixed(d)) => d.0,
+        Some(ThinkTime::Range { min, max }) => min.0.max(max.0),
+        None => Duration::ZERO,
+    };
+    if think_max > MAX_THINK_TIME {
+        return Err(err(format!("think_time: at most {} s", MAX_THINK_TIME.as_secs()), "think_time"));
+    }
     Ok(LoadPlan { path: path.to_path_buf(), profile, kind, duration })
 }
+
+/// Longest pause between a user's requests (a user in its pause delays the run's end).
+pub const MAX_THINK_TIME: Duration = Duration::from_secs(60);
 
 #[cfg(test)]
 mod tests {
@@ -377,6 +471,17 @@ mod tests {
         let p = plan("name: x\nmodel:\n  kind: open\n  stages: [{ duration: 1s, rate: 100 }, { duration: 500ms, rate: 1000 }]\nmix: [{ call: user.me }]\n").unwrap();
         assert_eq!(p.duration, Duration::from_millis(1500));
         assert!(matches!(p.kind, ModelKind::Open { max_in_flight: 256, .. }));
+    }
+
+    #[test]
+    fn think_time_is_a_span_or_a_range() {
+        let p = plan(
+            "name: x\nmodel: { kind: closed, users: 1, duration: 1s }\nthink_time: 10ms\nmix: [{ call: user.me }]\n",
+        )
+        .unwrap();
+        assert!(matches!(p.profile.think_time, Some(ThinkTime::Fixed(Span(d))) if d == Duration::from_millis(10)));
+        let p = plan("name: x\nmodel: { kind: closed, users: 1, duration: 1s }\nthink_time: { min: 1ms, max: 5ms }\nmix: [{ call: user.me }]\n").unwrap();
+        assert!(matches!(p.profile.think_time, Some(ThinkTime::Range { .. })));
     }
 
     #[test]

@@ -68,17 +68,30 @@ impl CoarseHist {
     }
 }
 
-/// One API's numbers, as a user or the aggregate holds them.
+/// How a request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Answered with an expected rsp_code: its latency is recorded.
+    Good,
+    /// Answered, but not with an expected rsp_code (A0004, a 500, …): counted, no latency.
+    Refused,
+    /// No answer (connection refused or reset, timeout, unreadable body): counted, no latency.
+    Failed,
+}
+
+/// One API's numbers, as a user or the aggregate holds them. Only good answers enter the
+/// latency histogram: a refused or failed request is fast and proves nothing about latency.
 #[derive(Debug, Clone)]
 pub struct ApiTally {
     pub hist: Histogram<u64>,
-    pub errors: u64,
+    pub refused: u64,
+    pub failed: u64,
     pub codes: BTreeMap<String, u64>,
 }
 
 impl Default for ApiTally {
     fn default() -> Self {
-        ApiTally { hist: new_histogram(), errors: 0, codes: BTreeMap::new() }
+        ApiTally { hist: new_histogram(), refused: 0, failed: 0, codes: BTreeMap::new() }
     }
 }
 
@@ -86,15 +99,27 @@ impl ApiTally {
     /// Adds another tally's counts into this one.
     pub fn add(&mut self, other: &ApiTally) {
         let _ = self.hist.add(&other.hist);
-        self.errors += other.errors;
+        self.refused += other.refused;
+        self.failed += other.failed;
         for (k, v) in &other.codes {
             *self.codes.entry(k.clone()).or_default() += v;
         }
     }
 
+    /// Requests in all: good, refused and failed.
+    pub fn count(&self) -> u64 {
+        self.hist.len() + self.refused + self.failed
+    }
+
+    /// Refused and failed requests.
+    pub fn errors(&self) -> u64 {
+        self.refused + self.failed
+    }
+
     fn clear(&mut self) {
         self.hist.reset();
-        self.errors = 0;
+        self.refused = 0;
+        self.failed = 0;
         self.codes.clear();
     }
 }
@@ -120,7 +145,7 @@ impl Aggregate {
     }
 
     pub fn total(&self) -> (u64, u64) {
-        self.apis.iter().fold((0, 0), |(n, e), a| (n + a.hist.len(), e + a.errors))
+        self.apis.iter().fold((0, 0), |(n, e), a| (n + a.count(), e + a.errors()))
     }
 
     /// All APIs merged.
@@ -137,6 +162,8 @@ impl Aggregate {
 #[derive(Clone)]
 pub struct UserRecorder {
     apis: Vec<ApiTally>,
+    /// The measured window's last second.
+    last_second: u32,
     second: Option<u32>,
     current: SecondTally,
     last_flush: Instant,
@@ -147,9 +174,10 @@ pub struct UserRecorder {
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 impl UserRecorder {
-    pub fn new(start: Instant, apis: usize) -> UserRecorder {
+    pub fn new(start: Instant, apis: usize, window: Duration) -> UserRecorder {
         UserRecorder {
             apis: vec![ApiTally::default(); apis],
+            last_second: (window.as_secs_f64().ceil() as u32).saturating_sub(1),
             second: None,
             current: SecondTally::default(),
             last_flush: Instant::now(),
@@ -157,22 +185,25 @@ impl UserRecorder {
         }
     }
 
-    /// Records one request of API `api` (index in the mix's API list) that took `latency`
-    /// from its (intended) start, finishing at `done`.
+    /// Records one request of API `api` (index in the mix's API list) intended to start at
+    /// `intended`, finishing at `done`, that ended as `ending` with `code` (`none` without
+    /// an answer). The request counts in the second it was meant to start in, clamped to
+    /// the measured window's last second.
     pub fn record(
         &mut self,
         agg: &Mutex<Aggregate>,
         api: usize,
-        latency: Duration,
-        code: &str,
-        ok: bool,
+        intended: Instant,
         done: Instant,
+        code: &str,
+        ending: Ending,
     ) {
-        let us = latency.as_micros().min(u128::from(u64::MAX)) as u64;
+        let us = done.saturating_duration_since(intended).as_micros().min(u128::from(u64::MAX)) as u64;
         let tally = &mut self.apis[api];
-        tally.hist.saturating_record(us.max(1));
-        if !ok {
-            tally.errors += 1;
+        match ending {
+            Ending::Good => tally.hist.saturating_record(us.max(1)),
+            Ending::Refused => tally.refused += 1,
+            Ending::Failed => tally.failed += 1,
         }
         match tally.codes.get_mut(code) {
             Some(n) => *n += 1,
@@ -180,14 +211,17 @@ impl UserRecorder {
                 tally.codes.insert(code.to_string(), 1);
             }
         }
-        let second = done.saturating_duration_since(self.start).as_secs() as u32;
+        let second = (intended.saturating_duration_since(self.start).as_secs() as u32).min(self.last_second);
         if self.second != Some(second) {
             self.flush_second(agg);
             self.second = Some(second);
         }
         self.current.requests += 1;
-        self.current.errors += u64::from(!ok);
-        self.current.latency.record(us);
+        if ending == Ending::Good {
+            self.current.latency.record(us);
+        } else {
+            self.current.errors += 1;
+        }
         if done.duration_since(self.last_flush) >= FLUSH_EVERY {
             self.flush(agg);
         }
@@ -252,9 +286,11 @@ pub fn stats(name: &str, t: &ApiTally, window: Duration) -> ApiStats {
     let secs = window.as_secs_f64();
     ApiStats {
         api: name.to_string(),
-        count: h.len(),
-        errors: t.errors,
-        rate: if secs > 0.0 { h.len() as f64 / secs } else { 0.0 },
+        count: t.count(),
+        errors: t.errors(),
+        refused: t.refused,
+        failed: t.failed,
+        rate: if secs > 0.0 { t.count() as f64 / secs } else { 0.0 },
         mean_us: if h.is_empty() { 0.0 } else { h.mean() },
         p50_us: q(0.50),
         p90_us: q(0.90),
@@ -291,18 +327,14 @@ mod tests {
     fn users_flush_into_the_aggregate_and_nothing_is_lost() {
         let start = Instant::now();
         let agg = Mutex::new(Aggregate::new(start, 2));
-        let mut a = UserRecorder::new(start, 2);
-        let mut b = UserRecorder::new(start, 2);
+        let mut a = UserRecorder::new(start, 2, Duration::from_secs(2));
+        let mut b = UserRecorder::new(start, 2, Duration::from_secs(2));
         for i in 0..1000u64 {
-            a.record(&agg, 0, Duration::from_micros(100 + i), "A0000", true, start + Duration::from_millis(i));
-            b.record(
-                &agg,
-                1,
-                Duration::from_millis(20),
-                if i % 10 == 0 { "A0007" } else { "A0000" },
-                i % 10 != 0,
-                start + Duration::from_millis(i * 2),
-            );
+            let at = start + Duration::from_millis(i);
+            a.record(&agg, 0, at, at + Duration::from_micros(100 + i), "A0000", Ending::Good);
+            let at = start + Duration::from_millis(i * 2);
+            let (code, ending) = if i % 10 == 0 { ("A0007", Ending::Refused) } else { ("A0000", Ending::Good) };
+            b.record(&agg, 1, at, at + Duration::from_millis(20), code, ending);
         }
         a.flush(&agg);
         b.flush(&agg);
@@ -312,9 +344,28 @@ mod tests {
         let s = stats("x", &agg.apis[1], Duration::from_secs(2));
         assert!((19_900..=20_100).contains(&s.p50_us), "{}", s.p50_us);
         assert_eq!(s.rate, 500.0);
+        assert_eq!((s.count, s.refused, s.failed), (1000, 100, 0));
+        assert_eq!(agg.apis[1].hist.len(), 900, "refused answers have no latency");
         let seconds: u64 = agg.seconds.iter().map(|s| s.requests).sum();
         assert_eq!(seconds, 2000, "every request lands in exactly one second");
         assert_eq!(agg.seconds.len(), 2);
+    }
+
+    #[test]
+    fn failed_requests_never_enter_the_histogram_and_late_ones_stay_in_the_window() {
+        let start = Instant::now();
+        let agg = Mutex::new(Aggregate::new(start, 1));
+        let mut u = UserRecorder::new(start, 1, Duration::from_secs(3));
+        for i in 0..100u64 {
+            let at = start + Duration::from_millis(i * 35);
+            u.record(&agg, 0, at, at + Duration::from_micros(50), "none", Ending::Failed);
+        }
+        u.flush(&agg);
+        let agg = agg.lock();
+        let s = stats("x", &agg.apis[0], Duration::from_secs(3));
+        assert_eq!((s.count, s.errors, s.failed), (100, 100, 100));
+        assert_eq!((s.p99_us, s.max_us), (0, 0), "no latency from failed connections");
+        assert_eq!(agg.seconds.len(), 3, "a request meant to start at 3.465 s counts in the last second");
     }
 
     #[test]

@@ -36,11 +36,13 @@ fn evaluate(t: &Threshold, apis: &[ApiStats], overall: &ApiStats, model: &ModelK
     for (name, limit, actual) in latency {
         if let Some(limit) = limit {
             let limit_us = limit.0.as_micros() as u64;
+            // Latency comes from good answers only: none means nothing was measured.
+            let good = s.count.saturating_sub(s.errors);
             return ThresholdResult {
                 name: format!("{scope} {name} < {}", ms(limit_us)),
                 expected: format!("< {}", ms(limit_us)),
-                actual: if s.count == 0 { "no requests".into() } else { ms(actual) },
-                passed: s.count > 0 && actual < limit_us,
+                actual: if good == 0 { "no good answers".into() } else { ms(actual) },
+                passed: good > 0 && actual < limit_us,
             };
         }
     }
@@ -90,6 +92,22 @@ fn evaluate(t: &Threshold, apis: &[ApiStats], overall: &ApiStats, model: &ModelK
     ThresholdResult { name: scope, expected: "a metric".into(), actual: "none".into(), passed: false }
 }
 
+/// The run's own gate, thresholds or not: some requests were made and at most `max_pct`
+/// percent of them were refused or failed.
+pub fn error_gate(overall: &ApiStats, max_pct: f64) -> ThresholdResult {
+    let rate = if overall.count == 0 { 0.0 } else { overall.errors as f64 * 100.0 / overall.count as f64 };
+    ThresholdResult {
+        name: format!("run error rate ≤ {max_pct}% (refused {}, failed {})", overall.refused, overall.failed),
+        expected: format!("≤ {max_pct}% of at least one request"),
+        actual: if overall.count == 0 {
+            "no requests".into()
+        } else {
+            format!("{rate:.3}% ({} of {})", overall.errors, overall.count)
+        },
+        passed: overall.count > 0 && rate <= max_pct,
+    }
+}
+
 /// Compares p95, p99 and throughput per API with an earlier run; a regression beyond
 /// `max_regression_pct` fails.
 pub fn compare(current: &LoadReport, baseline: &LoadReport, file: &str, max_regression_pct: f64) -> BaselineComparison {
@@ -137,6 +155,7 @@ mod tests {
             api: api.into(),
             count,
             errors,
+            refused: errors,
             p95_us: p99_us / 2,
             p99_us,
             rate: count as f64 / 10.0,

@@ -497,6 +497,7 @@ struct LoadPage {
     verdict_class: &'static str,
     count_line: String,
     aborted: bool,
+    interrupted: Option<String>,
     quirks: Vec<String>,
     meta: Vec<(&'static str, String)>,
     open_model: bool,
@@ -573,6 +574,9 @@ impl LoadPage {
             fixed(overall.rate),
             percent(overall.errors, overall.count)
         );
+        if overall.failed > 0 || overall.refused > 0 {
+            count_line.push_str(&format!(" ({} refused, {} without an answer)", overall.refused, overall.failed));
+        }
         if !report.thresholds.is_empty() {
             count_line = format!("{passed_thresholds} of {} thresholds passed — {count_line}", report.thresholds.len());
         }
@@ -616,6 +620,7 @@ impl LoadPage {
             verdict_class: if report.passed { "pass" } else { "fail" },
             count_line,
             aborted: report.aborted,
+            interrupted: report.interrupted.clone(),
             quirks: report.target.quirks.iter().map(|q| one_line(q)).collect(),
             meta,
             open_model,
@@ -676,7 +681,11 @@ impl ApiRow {
             p99: ms(a.p99_us),
             p999: ms(a.p999_us),
             max: ms(a.max_us),
-            errors: if a.errors == 0 { "0".into() } else { format!("{} ({})", a.errors, percent(a.errors, a.count)) },
+            errors: match (a.errors, a.failed) {
+                (0, _) => "0".into(),
+                (e, 0) => format!("{e} ({})", percent(e, a.count)),
+                (e, f) => format!("{e} ({}; {f} without an answer)", percent(e, a.count)),
+            },
             codes: sorted_codes(&a.rsp_codes)
                 .into_iter()
                 .map(|(code, count)| CodeChip {
@@ -856,6 +865,8 @@ pub(crate) fn sample_load_report() -> LoadReport {
             api: api.to_string(),
             count,
             errors,
+            refused: errors,
+            failed: 0,
             rate: count as f64 / 10.0,
             mean_us: 1234.5 * scale as f64,
             p50_us: 1000 * scale,
@@ -951,6 +962,7 @@ pub(crate) fn sample_load_report() -> LoadReport {
         late_starts: 3,
         dropped: 1,
         aborted: false,
+        interrupted: None,
         passed: false,
     }
 }
@@ -1411,6 +1423,10 @@ mod tests {
         closed.baseline = None;
         let html = load_html(&closed);
         assert!(html.contains("id=\"aborted\""));
+        closed.interrupted = Some("SIGINT".into());
+        let html = load_html(&closed);
+        assert!(html.contains("id=\"interrupted\"") && html.contains("stopped by SIGINT"), "interrupted run");
+        assert!(!html.contains("id=\"aborted\""), "one banner");
         assert!(!html.contains("late starts") && !html.contains("id=\"baseline\""));
         assert!(html.contains("<dd>closed, 50 users</dd>"));
     }

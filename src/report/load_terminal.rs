@@ -11,7 +11,7 @@ fn ms(us: u64) -> String {
 fn row(s: &ApiStats) -> String {
     let codes: Vec<String> = s.rsp_codes.iter().map(|(k, v)| format!("{k}:{v}")).collect();
     format!(
-        "{:<26} {:>9} {:>9.1} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7}  {}",
+        "{:<26} {:>9} {:>9.1} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7} {:>7}  {}",
         s.api,
         s.count,
         s.rate,
@@ -21,7 +21,8 @@ fn row(s: &ApiStats) -> String {
         ms(s.p99_us),
         ms(s.p999_us),
         ms(s.max_us),
-        s.errors,
+        s.refused,
+        s.failed,
         codes.join(" ")
     )
 }
@@ -32,9 +33,10 @@ pub fn write(r: &LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "{:<26} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7}  rsp_codes",
-        "api (latency in ms)", "requests", "req/s", "p50", "p90", "p95", "p99", "p99.9", "max", "errors"
+        "{:<26} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7} {:>7}  rsp_codes",
+        "api (latency in ms)", "requests", "req/s", "p50", "p90", "p95", "p99", "p99.9", "max", "refused", "failed"
     )?;
+    writeln!(out, "(latency of good answers only; refused = unexpected rsp_code, failed = no answer)")?;
     for s in &r.apis {
         writeln!(out, "{}", row(s))?;
     }
@@ -46,7 +48,9 @@ pub fn write(r: &LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
             r.late_starts, r.dropped
         )?;
     }
-    if r.aborted {
+    if let Some(sig) = &r.interrupted {
+        writeln!(out, "INTERRUPTED by {sig}: the run was stopped early; these are partial results")?;
+    } else if r.aborted {
         writeln!(out, "ABORTED: a threshold was breached (abort_on_breach)")?;
     }
     let mut passed = 0;

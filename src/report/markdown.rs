@@ -118,6 +118,9 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
         fixed(overall.rate),
         percent(overall.errors, overall.count)
     );
+    if overall.failed > 0 || overall.refused > 0 {
+        line.push_str(&format!(" ({} refused, {} without an answer)", overall.refused, overall.failed));
+    }
     if !report.thresholds.is_empty() {
         let passed = report.thresholds.iter().filter(|t| t.passed).count();
         line.push_str(&format!(" · {passed} of {} thresholds passed", report.thresholds.len()));
@@ -139,7 +142,12 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
     ));
     md.push_str(&line);
     md.push_str("\n\n");
-    if report.aborted {
+    if let Some(sig) = &report.interrupted {
+        md.push_str(&format!(
+            "> **Interrupted** by {}: the numbers cover only the part that ran; an interrupted run never passes.\n\n",
+            text(sig)
+        ));
+    } else if report.aborted {
         md.push_str("> **Aborted:** a threshold was breached and the run stopped early (`abort_on_breach`); the numbers cover only the part that ran.\n\n");
     }
     if !report.target.quirks.is_empty() {
@@ -198,7 +206,11 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
 }
 
 fn api_row(name: &str, a: &ApiStats) -> String {
-    let errors = if a.errors == 0 { "0".to_string() } else { format!("{} ({})", a.errors, percent(a.errors, a.count)) };
+    let errors = match (a.errors, a.failed) {
+        (0, _) => "0".to_string(),
+        (e, 0) => format!("{e} ({})", percent(e, a.count)),
+        (e, f) => format!("{e} ({}; {f} without an answer)", percent(e, a.count)),
+    };
     let codes: Vec<String> =
         sorted_codes(&a.rsp_codes).into_iter().map(|(code, n)| format!("{} {n}", text(code))).collect();
     format!(
@@ -318,6 +330,17 @@ mod tests {
     #[test]
     fn load_summary() {
         insta::assert_snapshot!("markdown_load", load(&sample_load_report()));
+    }
+
+    #[test]
+    fn failed_requests_and_interruptions_are_shown() {
+        let mut report = sample_load_report();
+        report.apis[0].failed = 5;
+        report.overall.failed = 5;
+        report.interrupted = Some("SIGTERM".into());
+        let md = load(&report);
+        assert!(md.contains("(15 refused, 5 without an answer)") || md.contains("5 without an answer"), "{md}");
+        assert!(md.contains("> **Interrupted** by SIGTERM"), "{md}");
     }
 
     #[test]

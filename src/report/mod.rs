@@ -6,6 +6,7 @@ pub mod junit;
 pub mod load_terminal;
 pub mod markdown;
 pub mod model;
+pub mod redact;
 pub mod svg;
 pub mod terminal;
 

@@ -175,8 +175,11 @@ pub struct LoadReport {
     pub late_starts: u64,
     /// Open model: requests never sent because the run ended first.
     pub dropped: u64,
-    /// Stopped early because a threshold was breached with `abort_on_breach`.
+    /// Stopped early: a threshold was breached with `abort_on_breach`, or a signal came.
     pub aborted: bool,
+    /// The signal that stopped the run (`SIGINT`, `SIGTERM`); such a run never passes.
+    #[serde(default)]
+    pub interrupted: Option<String>,
     pub passed: bool,
 }
 
@@ -196,8 +199,15 @@ pub struct LoadModelInfo {
 pub struct ApiStats {
     pub api: String,
     pub count: u64,
-    /// Requests whose rsp_code was not what the mix expects (or with no answer).
+    /// Requests whose rsp_code was not what the mix expects, or with no answer
+    /// (`refused` + `failed`).
     pub errors: u64,
+    /// Answered with an rsp_code the mix does not expect (not in the latency figures).
+    #[serde(default)]
+    pub refused: u64,
+    /// Never answered: connection refused or reset, timeout (not in the latency figures).
+    #[serde(default)]
+    pub failed: u64,
     /// Requests per second over the measured window.
     pub rate: f64,
     pub mean_us: f64,

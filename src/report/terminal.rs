@@ -403,6 +403,7 @@ const SECRET_KEYS: &[&str] = &[
     "authorization",
     "api_key",
     "apikey",
+    "pass_phrase",
 ];
 const REDACTED: &str = "[redacted]";
 

@@ -4,7 +4,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use super::error::{LoadError, LoadErrors, from_yaml};
+use super::error::{LoadError, LoadErrors};
+use super::input::{parse_yaml, read_text};
 use super::model::{Capability, Fragment, Scenario, Step, WithValue};
 use super::template::Template;
 use crate::spec::suggest;
@@ -28,6 +29,33 @@ pub const BUILTIN_VARS: &[&str] = &[
     "new_bank_tran_id",
 ];
 
+/// Longest `sleep_ms` or retry `delay_ms`.
+pub const MAX_WAIT_MS: u64 = 60_000;
+/// Most attempts of a retried call.
+pub const MAX_RETRIES: u32 = 100;
+
+/// The most bytes a built-in variable holds (ids, dates, names).
+const BUILTIN_VAR_SIZE: usize = 64;
+
+/// The most bytes a scenario variable may expand to.
+pub const MAX_VAR_BYTES: usize = 64 * 1024;
+
+/// Longest scenario id.
+pub const MAX_ID_LEN: usize = 64;
+
+/// Checks a scenario id: it names a directory of golden snapshots, so it is a safe file
+/// name (letters, digits, `-`, `_`, `.`; starting with a letter or digit; no `..`).
+pub fn check_id(id: &str) -> Result<(), &'static str> {
+    let first_ok = id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if !first_ok || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || id.contains("..") {
+        return Err("must be letters, digits, '-', '_' or '.', start with a letter or digit, and hold no '..'");
+    }
+    if id.len() > MAX_ID_LEN {
+        return Err("is longer than 64 characters");
+    }
+    Ok(())
+}
+
 /// A scenario ready to run.
 #[derive(Debug, Clone)]
 pub struct LoadedScenario {
@@ -47,6 +75,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadErrors> {
             walk(p, &mut files);
         } else if p.is_file() {
             files.push(p.clone());
+        } else if p.exists() {
+            errors.push(LoadError::new(p, "cannot read: not a regular file (only regular files are read)"));
         } else {
             errors.push(LoadError::new(p, "no such file or directory"));
         }
@@ -80,7 +110,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, LoadErrors> {
         match load_file(&file) {
             Ok(s) => {
                 if let Some(first) = ids.insert(s.scenario.id.clone(), file.clone()) {
-                    let text = std::fs::read_to_string(&file).unwrap_or_default();
+                    let text = read_text(&file).unwrap_or_default();
                     errors.push(
                         LoadError::new(
                             &file,
@@ -99,32 +129,43 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, LoadErrors> {
 
 /// Loads one scenario file.
 pub fn load_file(path: &Path) -> Result<LoadedScenario, Vec<LoadError>> {
-    let text = std::fs::read_to_string(path).map_err(|e| vec![LoadError::new(path, format!("cannot read: {e}"))])?;
+    let text = super::input::read_text(path).map_err(|e| vec![e])?;
     load_text(path, &text)
 }
 
 /// Loads scenario text; `path` names it and anchors includes.
 pub fn load_text(path: &Path, text: &str) -> Result<LoadedScenario, Vec<LoadError>> {
-    let mut scenario: Scenario = serde_yaml::from_str(text).map_err(|e| vec![from_yaml(path, text, &e)])?;
+    let mut scenario: Scenario = parse_yaml(path, text, "scenario").map_err(|e| vec![e])?;
     let mut errors = Vec::new();
-    if scenario.id.trim().is_empty() || !scenario.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        errors.push(
-            LoadError::new(path, format!("scenario id '{}' must be letters, digits, '-', '_' or '.'", scenario.id))
-                .find(text, "id:", 1),
-        );
+    if let Err(why) = check_id(&scenario.id) {
+        errors.push(LoadError::new(path, format!("scenario id '{}' {why}", scenario.id)).find(text, "id:", 1));
+    }
+    if scenario.steps.is_empty() {
+        errors.push(LoadError::new(path, "steps: a scenario needs at least one step").find(text, "steps:", 1));
     }
     let mut requires: BTreeSet<Capability> = scenario.requires.iter().copied().collect();
     let mut stack = vec![path.to_path_buf()];
     scenario.steps = expand(path, text, std::mem::take(&mut scenario.steps), &mut requires, &mut stack, &mut errors);
     let declared: BTreeSet<Capability> = requires.clone();
     let mut known: BTreeSet<String> = BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
+    // Variables may refer to earlier ones: bound what they can expand to before any run.
+    let mut sizes: HashMap<String, usize> = HashMap::new();
     for (name, t) in &scenario.vars {
         check_template(path, text, t, &known, &mut errors);
+        let size = t.max_len(&|v| sizes.get(v).copied().unwrap_or(BUILTIN_VAR_SIZE));
+        if size > MAX_VAR_BYTES {
+            errors.push(
+                LoadError::new(
+                    path,
+                    format!("vars.{name} expands to {size} bytes, more than the {MAX_VAR_BYTES} a variable may hold"),
+                )
+                .find(text, &format!("{name}:"), 1),
+            );
+        }
+        sizes.insert(name.clone(), size);
         known.insert(name.clone());
     }
-    for (i, step) in scenario.steps.iter().enumerate() {
-        check_step(path, text, i + 1, step, &declared, &mut known, false, &mut errors);
-    }
+    errors.extend(check_steps(path, text, "", &scenario.steps, &declared, &mut known, &sizes));
     if errors.is_empty() { Ok(LoadedScenario { path: path.to_path_buf(), scenario, requires }) } else { Err(errors) }
 }
 
@@ -148,23 +189,24 @@ fn expand(
             errors.push(LoadError::new(file, format!("include '{inc}' forms a cycle")).find(text, &inc, 1));
             continue;
         }
-        let ftext = match std::fs::read_to_string(&target) {
+        let ftext = match read_text(&target) {
             Ok(t) => t,
             Err(e) => {
                 errors.push(
-                    LoadError::new(file, format!("cannot include '{}': {e}", target.display())).find(text, &inc, 1),
+                    LoadError::new(file, format!("cannot include '{}': {}", target.display(), e.message))
+                        .find(text, &inc, 1),
                 );
                 continue;
             }
         };
-        match serde_yaml::from_str::<Fragment>(&ftext) {
+        match parse_yaml::<Fragment>(&target, &ftext, "fragment") {
             Ok(fragment) => {
                 requires.extend(fragment.requires.iter().copied());
                 stack.push(target.clone());
                 out.extend(expand(&target, &ftext, fragment.steps, requires, stack, errors));
                 stack.pop();
             }
-            Err(e) => errors.push(from_yaml(&target, &ftext, &e)),
+            Err(e) => errors.push(e),
         }
     }
     out
@@ -224,24 +266,102 @@ pub fn kinds(step: &Step) -> Vec<&'static str> {
     KINDS.iter().zip(present).filter(|(_, p)| *p).map(|(k, _)| *k).collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check_step(
+/// Checks steps in order (numbered `{prefix}1`, `{prefix}2`, …): kinds, API fields,
+/// credentials, templates against `known` (which gains each step's captures), capabilities.
+/// `var_sizes` bounds what each scenario variable can expand to (see [`MAX_VAR_BYTES`]).
+pub fn check_steps(
     path: &Path,
     text: &str,
-    index: usize,
-    step: &Step,
+    prefix: &str,
+    steps: &[Step],
     declared: &BTreeSet<Capability>,
+    known: &mut BTreeSet<String>,
+    var_sizes: &HashMap<String, usize>,
+) -> Vec<LoadError> {
+    let mut errors = Vec::new();
+    let mut parallels = Vec::new();
+    parallel_numbers(steps, prefix, &mut parallels);
+    let ctx = Ctx { path, text, declared, parallels: &parallels, var_sizes };
+    for (i, step) in steps.iter().enumerate() {
+        check_step(&ctx, &format!("{prefix}{}", i + 1), step, known, false, &mut errors);
+    }
+    errors
+}
+
+/// What every step of one file is checked against.
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+    declared: &'a BTreeSet<Capability>,
+    /// The numbers of the file's `parallel` steps, in the order they are written.
+    parallels: &'a [String],
+    /// The most bytes each scenario variable expands to.
+    var_sizes: &'a HashMap<String, usize>,
+}
+
+impl Ctx<'_> {
+    /// The most bytes variable `name` can hold: a scenario variable's bound, a built-in's,
+    /// or (a capture) the bound every captured value is held to.
+    fn var_size(&self, name: &str) -> usize {
+        match self.var_sizes.get(name) {
+            Some(n) => *n,
+            None if BUILTIN_VARS.contains(&name) => BUILTIN_VAR_SIZE,
+            None => MAX_VAR_BYTES,
+        }
+    }
+}
+
+/// The most bytes one step's templates may expand to in all.
+pub const MAX_STEP_BYTES: usize = 1024 * 1024;
+
+/// Every string of a JSON structure, for bounding what it expands to.
+fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|i| strings(i, out)),
+        _ => {}
+    }
+}
+
+/// The numbers of the `parallel` steps, in the order they are written.
+fn parallel_numbers(steps: &[Step], prefix: &str, out: &mut Vec<String>) {
+    for (j, step) in steps.iter().enumerate() {
+        let number = format!("{prefix}{}", j + 1);
+        if let Some(children) = &step.parallel {
+            out.push(number.clone());
+            parallel_numbers(children, &format!("{number}."), out);
+        }
+    }
+}
+
+fn check_step(
+    ctx: &Ctx<'_>,
+    number: &str,
+    step: &Step,
     known: &mut BTreeSet<String>,
     in_parallel: bool,
     errors: &mut Vec<LoadError>,
 ) {
+    let (path, text, declared) = (ctx.path, ctx.text, ctx.declared);
     let label = match &step.name {
-        Some(n) => format!("step {index} \"{n}\""),
-        None => format!("step {index}"),
+        Some(n) => format!("step {number} \"{n}\""),
+        None => format!("step {number}"),
     };
     let locate = |e: LoadError| match (&step.name, step.call) {
         (Some(n), _) => e.find(text, n, 1),
         (None, Some(api)) => e.find(text, api.as_str(), 1),
+        // A parallel step is the nth `parallel:` of the file (n counted in step order).
+        _ if step.parallel.is_some() => {
+            let nth = ctx.parallels.iter().position(|n| n == number).unwrap_or(0);
+            match text.match_indices("parallel:").nth(nth) {
+                Some((at, _)) => {
+                    let line = text[..at].matches('\n').count() + 1;
+                    e.find(text, "parallel:", line)
+                }
+                None => e,
+            }
+        }
         _ => e,
     };
     let kinds = kinds(step);
@@ -325,11 +445,57 @@ fn check_step(
             WithValue::Remove(()) => {}
         }
     }
+    // What the step's templates can expand to, together: variables cannot multiply into
+    // gigabytes through many references.
+    let mut templates: Vec<&Template> = step.headers.values().chain(step.as_.iter()).collect();
+    templates.extend(step.request.iter().map(|r| &r.path));
+    let mut structured = Vec::new();
+    for v in step.with.values() {
+        match v {
+            WithValue::Text(t) => templates.push(t),
+            WithValue::Structure(s) => strings(s, &mut structured),
+            WithValue::Remove(()) => {}
+        }
+    }
+    let parsed: Vec<Template> = structured.iter().filter_map(|s| Template::parse(s).ok()).collect();
+    let total = templates
+        .into_iter()
+        .chain(parsed.iter())
+        .fold(0usize, |n, t| n.saturating_add(t.max_len(&|v| ctx.var_size(v))));
+    if total > MAX_STEP_BYTES {
+        errors.push(locate(LoadError::new(
+            path,
+            format!("{label} can expand to {total} bytes, more than the {MAX_STEP_BYTES} a step may send"),
+        )));
+    }
     if let Some(r) = &step.request {
         check_template(path, text, &r.path, known, errors);
+        // A literal path is checked now; a templated one when it is rendered, before sending.
+        if r.path.vars().next().is_none()
+            && let Err(e) = crate::target::check_path(r.path.source())
+        {
+            errors.push(LoadError::new(path, format!("{label}: {e}")).find(text, r.path.source(), 1));
+        }
     }
     for t in step.headers.values() {
         check_template(path, text, t, known, errors);
+    }
+    // Every wait is bounded: a scenario cannot hang a run.
+    if step.sleep_ms.is_some_and(|ms| ms > MAX_WAIT_MS) {
+        errors.push(
+            LoadError::new(path, format!("{label}: sleep_ms is at most {MAX_WAIT_MS}")).find(text, "sleep_ms", 1),
+        );
+    }
+    if let Some(r) = &step.retry
+        && (r.times == 0 || r.times > MAX_RETRIES || r.delay_ms > MAX_WAIT_MS)
+    {
+        errors.push(
+            LoadError::new(
+                path,
+                format!("{label}: retry takes 1 to {MAX_RETRIES} times and a delay_ms of at most {MAX_WAIT_MS}"),
+            )
+            .find(text, "retry", 1),
+        );
     }
     if let Some(f) = &step.fault
         && (f.arm.is_some() == f.clear)
@@ -345,7 +511,7 @@ fn check_step(
     }
     if let Some(children) = &step.parallel {
         for (j, child) in children.iter().enumerate() {
-            check_step(path, text, index * 100 + j + 1, child, declared, known, true, errors);
+            check_step(ctx, &format!("{number}.{}", j + 1), child, known, true, errors);
         }
     }
     if let Some(e) = &step.expect {
@@ -434,6 +600,17 @@ mod tests {
         assert_eq!(errs[0].line, 6);
         let errs = load(&format!("{HEAD}steps:\n  - call: user.me\n    capture: {{ x: balance }}\n")).unwrap_err();
         assert!(errs[0].message.contains("must start with '$'"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn waits_and_retries_are_bounded() {
+        let errs = load(&format!("{HEAD}steps:\n  - sleep_ms: 99999999999\n")).unwrap_err();
+        assert!(errs[0].message.contains("sleep_ms is at most 60000"), "{}", errs[0].message);
+        assert_eq!(errs[0].line, 5);
+        let errs = load(&format!("{HEAD}steps:\n  - call: user.me\n    retry: {{ times: 4000000000, delay_ms: 1 }}\n"))
+            .unwrap_err();
+        assert!(errs[0].message.contains("retry takes 1 to 100 times"), "{}", errs[0].message);
+        assert!(load(&format!("{HEAD}steps:\n  - sleep_ms: 10\n")).is_ok());
     }
 
     #[test]

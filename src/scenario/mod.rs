@@ -3,6 +3,7 @@
 //! load engine ([`request`]).
 
 pub mod error;
+pub mod input;
 pub mod jsonpath;
 pub mod load;
 pub mod model;

@@ -70,6 +70,15 @@ pub enum Capability {
 }
 
 impl Capability {
+    /// Every capability (load set-up and client set-up steps may use them all).
+    pub const ALL: [Capability; 5] = [
+        Capability::ClockControl,
+        Capability::FaultInjection,
+        Capability::Fixtures,
+        Capability::LedgerInspection,
+        Capability::SourceAddressBinding,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Capability::ClockControl => "clock_control",

@@ -32,7 +32,13 @@ pub enum TemplateError {
     Unknown { name: String, hint: String },
     #[error("'{expr}' is not integer arithmetic (numbers and variables with + - *): {why}")]
     Arithmetic { expr: String, why: String },
+    #[error("\"{source_text}\" expands to more than {limit} bytes")]
+    TooLong { source_text: String, limit: usize },
 }
+
+/// Most bytes one rendered template may hold: variables referring to variables cannot
+/// multiply into gigabytes.
+pub const MAX_RENDERED: usize = 1024 * 1024;
 
 impl Template {
     pub fn parse(source: &str) -> Result<Template, TemplateError> {
@@ -55,6 +61,14 @@ impl Template {
             parts.push(Part::Text(rest.to_string()));
         }
         Ok(Template { source: source.to_string(), parts })
+    }
+
+    /// The most bytes this template can expand to, given each variable's largest size.
+    pub fn max_len(&self, size_of: &dyn Fn(&str) -> usize) -> usize {
+        self.parts.iter().fold(0usize, |n, p| match p {
+            Part::Text(t) => n.saturating_add(t.len()),
+            Part::Var(v) => n.saturating_add(size_of(v)),
+        })
     }
 
     /// A template that is plain text.
@@ -83,6 +97,9 @@ impl Template {
                 Part::Var(v) => out.push_str(
                     &lookup(v).ok_or_else(|| TemplateError::Unknown { name: v.clone(), hint: String::new() })?,
                 ),
+            }
+            if out.len() > MAX_RENDERED {
+                return Err(TemplateError::TooLong { source_text: self.source.clone(), limit: MAX_RENDERED });
             }
         }
         Ok(out)

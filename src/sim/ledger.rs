@@ -112,8 +112,7 @@ impl Account {
 
     /// The account number with its last three digits masked, as the center shows it.
     pub fn masked(&self) -> String {
-        let keep = self.account_num.len().saturating_sub(3);
-        format!("{}***", &self.account_num[..keep])
+        crate::spec::ids::mask_account_num(&self.account_num)
     }
 
     /// Both consents gone: the registration is cancelled (account_state 09).

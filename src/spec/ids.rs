@@ -204,6 +204,19 @@ impl Serialize for Amount {
     }
 }
 
+/// An account number as the center shows it: the last three characters replaced by `***`
+/// (`1001000000001` → `1001000000***`). Already-masked numbers stay as they are; numbers of
+/// three characters or fewer become `***`; a blank one stays blank.
+pub fn mask_account_num(account_num: &str) -> String {
+    // A blank number (an answer's field the center leaves empty) stays blank.
+    if account_num.is_empty() {
+        return String::new();
+    }
+    let n = account_num.chars().count();
+    let kept: String = account_num.chars().take(n.saturating_sub(3)).collect();
+    format!("{kept}***")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,5 +270,13 @@ mod tests {
         assert!(ok.is_ok());
         let bad: Result<UserSeqNo, _> = serde_json::from_str("\"12\"");
         assert!(bad.unwrap_err().to_string().contains("user_seq_no '12'"));
+    }
+
+    #[test]
+    fn account_numbers_are_masked_like_the_center_does() {
+        assert_eq!(mask_account_num("1001000000001"), "1001000000***");
+        assert_eq!(mask_account_num("1001000000***"), "1001000000***");
+        assert_eq!(mask_account_num("12"), "***");
+        assert_eq!(mask_account_num("계좌번호1234"), "계좌번호1***");
     }
 }

@@ -98,3 +98,41 @@ async fn the_careless_client_fails_exactly_the_rules_it_breaks() {
     assert_eq!(advisory.severity, "warning");
     assert!(advisory.steps[0].failures.iter().any(|f| f.actual.contains("tran_amt = ")), "{advisory:#?}");
 }
+
+/// The simulator's own institution secret and full account numbers (its default fixture).
+const KNOWN: &[&str] = &["obh-sim-secret-not-for-production", "1002000000001", "1001000000001", "PASS_PHRASE=NONE"];
+
+#[test]
+fn no_output_of_certify_client_carries_a_secret_or_a_full_account_number() {
+    let dir = std::env::temp_dir().join(format!("obh-certify-secrets-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenarios = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/client");
+    let first = std::fs::read_dir(&scenarios).unwrap().map(|e| e.unwrap().path()).min().unwrap();
+    // A client that prints everything it was given, secrets included.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_obharness"))
+        .args(["certify-client", first.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args(["--trigger-cmd", "env | grep ^OBH_; echo '{\"outcome\": \"succeeded\"}'"])
+        .args(["--json", "run.json", "--junit", "junit.xml", "--html", "run.html", "--markdown", "run.md"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stdout}{stderr}");
+    let json = std::fs::read_to_string(dir.join("run.json")).unwrap();
+    assert!(json.contains("OBH_CLIENT_SECRET"), "the inputs are reported, masked: {json}");
+    for (name, text) in [
+        ("stdout", stdout),
+        ("stderr", stderr),
+        ("json", json),
+        ("junit", std::fs::read_to_string(dir.join("junit.xml")).unwrap()),
+        ("html", std::fs::read_to_string(dir.join("run.html")).unwrap()),
+        ("markdown", std::fs::read_to_string(dir.join("run.md")).unwrap()),
+    ] {
+        for secret in KNOWN {
+            assert!(!text.contains(secret), "{name} carries {secret}");
+        }
+    }
+}

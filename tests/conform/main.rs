@@ -3,6 +3,7 @@
 
 mod cli;
 mod golden;
+mod hardening;
 mod import;
 mod suite;
 
