@@ -142,7 +142,16 @@ pub enum FixtureError {
 impl Fixture {
     /// Loads a fixture file (YAML, which includes JSON).
     pub fn load(path: &Path) -> Result<Fixture, FixtureError> {
+        /// A fixture larger than this is not test data (and `/dev/zero` is not a fixture).
+        const MAX_BYTES: u64 = 16 * 1024 * 1024;
         let shown = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|source| FixtureError::Read { path: shown.clone(), source })?;
+        if !meta.is_file() {
+            return Err(FixtureError::Invalid { path: shown, message: "not a regular file".into() });
+        }
+        if meta.len() > MAX_BYTES {
+            return Err(FixtureError::Invalid { path: shown, message: format!("larger than {MAX_BYTES} bytes") });
+        }
         let text =
             std::fs::read_to_string(path).map_err(|source| FixtureError::Read { path: shown.clone(), source })?;
         Self::parse(&text, &shown)
@@ -214,6 +223,12 @@ pub const DEFAULT_FIXTURE: &str = include_str!("default_fixture.yaml");
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_regular_files_are_read_as_fixtures() {
+        let err = Fixture::load(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert_eq!(err, "/dev/zero: not a regular file");
+    }
 
     #[test]
     fn the_default_fixture_is_valid_and_funds_benchmarks() {
