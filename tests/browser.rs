@@ -55,9 +55,16 @@ fn browser() -> Option<PathBuf> {
         let hint = "install it with `apt-get install -y chromium fonts-noto-cjk` (Debian) or point OBH_CHROMIUM at it";
         let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
         assert!(!in_ci, "Chromium is not on PATH and CI=true requires the browser test: {hint}");
-        eprintln!(
-            "\n!!! SKIPPED: the HTML reports were NOT checked in a browser: Chromium is not on PATH.\n!!! To run this test, {hint}.\n"
-        );
+        // Straight to the process's stderr, once: the test harness would swallow an
+        // `eprintln!` of a passing test.
+        static NOTICE: std::sync::Once = std::sync::Once::new();
+        NOTICE.call_once(|| {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "\n!!! SKIPPED: the HTML reports were NOT checked in a browser: Chromium is not on PATH.\n!!! To run these tests, {hint}.\n"
+            );
+        });
     }
     found
 }
