@@ -120,29 +120,134 @@ pub fn evaluate(
     out
 }
 
+/// The value checks of `c`, in words, for a failure message.
+fn summary(c: &JsonCheck) -> String {
+    let mut parts = Vec::new();
+    if let Some(t) = &c.equals {
+        parts.push(format!("equals {}", t.source()));
+    }
+    if let Some(r) = &c.regex {
+        parts.push(format!("regex {r}"));
+    }
+    for (t, op) in [(&c.eq_num, "eq_num"), (&c.lt, "lt"), (&c.lte, "lte"), (&c.gt, "gt"), (&c.gte, "gte")] {
+        if let Some(t) = t {
+            parts.push(format!("{op} {}", t.source()));
+        }
+    }
+    if let Some(e) = c.exists {
+        parts.push(format!("exists {e}"));
+    }
+    if let Some(a) = c.absent {
+        parts.push(format!("absent {a}"));
+    }
+    if let Some(n) = c.len {
+        parts.push(format!("len {n}"));
+    }
+    if parts.is_empty() { "(nested checks)".into() } else { parts.join(", ") }
+}
+
 fn check_json(
     c: &JsonCheck,
     body: &Value,
     out: &mut Vec<CheckFailure>,
     render: &dyn Fn(&Template) -> Result<String, TemplateError>,
 ) {
-    let value = c.path.select(body);
+    let nodes = c.path.nodes(body);
     let label = |op: &str| format!("{} {op}", c.path);
     if let Some(exists) = c.exists
-        && exists != value.is_some()
+        && exists == nodes.is_empty()
     {
         out.push(fail(label("exists"), exists.to_string(), (!exists).to_string()));
         return;
+    }
+    if let Some(absent) = c.absent
+        && absent != nodes.is_empty()
+    {
+        let actual = if nodes.is_empty() { "nothing".to_string() } else { format!("{} node(s)", nodes.len()) };
+        out.push(fail(label("absent"), if absent { "nothing" } else { "a node" }, actual));
+        return;
+    }
+    if let Some(count) = &c.count {
+        let n = nodes.len();
+        type Bound<'a> = (Option<usize>, &'a str, fn(usize, usize) -> bool);
+        let ops: [Bound<'_>; 5] = [
+            (count.eq, "eq", |a, b| a == b),
+            (count.gte, "gte", |a, b| a >= b),
+            (count.gt, "gt", |a, b| a > b),
+            (count.lte, "lte", |a, b| a <= b),
+            (count.lt, "lt", |a, b| a < b),
+        ];
+        for (bound, op, holds) in ops {
+            if let Some(b) = bound
+                && !holds(n, b)
+            {
+                out.push(fail(label(&format!("count {op}")), format!("{op} {b}"), n.to_string()));
+            }
+        }
+    }
+    // any / all / none: the nested check against each node, the node as its `$`.
+    let passing = |inner: &JsonCheck| -> Vec<bool> {
+        nodes
+            .iter()
+            .map(|node| {
+                let mut f = Vec::new();
+                check_json(inner, node, &mut f, render);
+                f.is_empty()
+            })
+            .collect()
+    };
+    let describe = |inner: &JsonCheck| format!("{} {}", inner.path, summary(inner));
+    if let Some(inner) = &c.any {
+        let results = passing(inner);
+        if !results.iter().any(|ok| *ok) {
+            out.push(fail(label("any"), describe(inner), format!("none of {} node(s)", results.len())));
+        }
+    }
+    if let Some(inner) = &c.all {
+        let results = passing(inner);
+        let failing: Vec<String> =
+            results.iter().enumerate().filter(|(_, ok)| !**ok).map(|(i, _)| format!("#{i}")).collect();
+        if !failing.is_empty() {
+            out.push(fail(
+                label("all"),
+                describe(inner),
+                format!("node(s) {} of {} do not", failing.join(", "), results.len()),
+            ));
+        }
+    }
+    if let Some(inner) = &c.none {
+        let results = passing(inner);
+        let matching: Vec<String> =
+            results.iter().enumerate().filter(|(_, ok)| **ok).map(|(i, _)| format!("#{i}")).collect();
+        if !matching.is_empty() {
+            out.push(fail(
+                label("none"),
+                format!("no node with {}", describe(inner)),
+                format!("node(s) {} of {} do", matching.join(", "), results.len()),
+            ));
+        }
     }
     let needs_value = c.equals.is_some()
         || c.regex.is_some()
         || c.len.is_some()
         || [&c.eq_num, &c.lt, &c.lte, &c.gt, &c.gte].iter().any(|t| t.is_some());
-    let Some(value) = value else {
-        if needs_value {
-            out.push(fail(label("exists"), "a value", "absent"));
-        }
+    if !needs_value {
         return;
+    }
+    let value = match nodes.as_slice() {
+        [one] => *one,
+        [] => {
+            out.push(fail(label("exists"), "a value", "absent"));
+            return;
+        }
+        several => {
+            out.push(fail(
+                label("value"),
+                "exactly one node (use any, all, none or count for several)",
+                format!("{} nodes", several.len()),
+            ));
+            return;
+        }
     };
     let actual = text_of(value);
     if let Some(t) = &c.equals {
@@ -192,5 +297,69 @@ fn check_json(
             Ok(a) => out.push(fail(label(op), format!("{op} {expected} ({})", t.source()), a.to_string())),
             Err(_) => out.push(fail(label(op), format!("{op} {expected}"), format!("'{actual}' is not an integer"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The failures of one `json:` check (YAML) against `body`.
+    fn failures(check: &str, body: &Value) -> Vec<String> {
+        let c: JsonCheck = serde_yaml::from_str(check).unwrap();
+        let mut out = Vec::new();
+        check_json(&c, body, &mut out, &|t: &Template| Ok(t.source().to_string()));
+        out.iter().map(|f| format!("{}: expected {}, got {}", f.expectation, f.expected, f.actual)).collect()
+    }
+
+    fn result_answer() -> Value {
+        json!({"res_cnt": "2", "res_list": [
+            {"tran_no": "1", "bank_tran_id": "M202601315U000000001", "bank_rsp_code": "000", "inout_type": "입금"},
+            {"tran_no": "2", "bank_tran_id": "M202601315U000000002", "bank_rsp_code": "400", "inout_type": "출금"}
+        ]})
+    }
+
+    #[test]
+    fn any_all_none_count_and_absent_judge_node_lists() {
+        let v = result_answer();
+        // "the row whose tran_no is 2 has bank_rsp_code 400"
+        let row2 = "{ path: \"$.res_list[?@.tran_no == '2']\", count: { eq: 1 }, all: { path: $.bank_rsp_code, equals: \"400\" } }";
+        assert_eq!(failures(row2, &v), Vec::<String>::new());
+        let wrong = "{ path: \"$.res_list[?@.tran_no == '2']\", all: { path: $.bank_rsp_code, equals: \"000\" } }";
+        assert_eq!(
+            failures(wrong, &v),
+            ["$.res_list[?@.tran_no == '2'] all: expected $.bank_rsp_code equals 000, got node(s) #0 of 1 do not"]
+        );
+        // "every row has a bank_tran_id", "some row is done", "no row is 출금"
+        assert!(failures("{ path: \"$.res_list[*]\", all: { path: $.bank_tran_id, exists: true } }", &v).is_empty());
+        assert!(
+            failures("{ path: \"$.res_list[*]\", any: { path: $.bank_rsp_code, equals: \"000\" } }", &v).is_empty()
+        );
+        assert_eq!(
+            failures("{ path: \"$.res_list[*]\", none: { path: $.inout_type, equals: 출금 } }", &v),
+            ["$.res_list[*] none: expected no node with $.inout_type equals 출금, got node(s) #1 of 2 do"]
+        );
+        assert_eq!(
+            failures("{ path: \"$.res_list[*]\", count: { gte: 3 } }", &v),
+            ["$.res_list[*] count gte: expected gte 3, got 2"]
+        );
+        assert!(failures("{ path: \"$.res_list[?@.tran_no == '9']\", absent: true }", &v).is_empty());
+        assert_eq!(
+            failures("{ path: \"$.res_list[*].tran_no\", absent: true }", &v),
+            ["$.res_list[*].tran_no absent: expected nothing, got 2 node(s)"]
+        );
+    }
+
+    #[test]
+    fn a_value_check_on_several_nodes_says_how_to_write_it() {
+        let v = result_answer();
+        assert_eq!(
+            failures("{ path: \"$.res_list[*].bank_rsp_code\", equals: \"000\" }", &v),
+            [
+                "$.res_list[*].bank_rsp_code value: expected exactly one node (use any, all, none or count for several), got 2 nodes"
+            ]
+        );
+        assert!(failures("{ path: \"$.res_list[1].bank_rsp_code\", equals: \"400\" }", &v).is_empty());
     }
 }

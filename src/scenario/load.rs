@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::{LoadError, LoadErrors};
 use super::input::{parse_yaml, read_text};
-use super::model::{Capability, Fragment, Scenario, Step, WithValue};
+use super::model::{Capability, Fragment, JsonCheck, Scenario, Step, WithValue};
 use super::template::Template;
 use crate::spec::suggest;
 
@@ -516,12 +516,15 @@ fn check_step(
     }
     if let Some(e) = &step.expect {
         let templates = e.rsp_code.iter().chain(e.bank_rsp_code.iter()).flat_map(|o| o.items()).chain(
-            e.json.iter().flat_map(|c| [&c.equals, &c.eq_num, &c.lt, &c.lte, &c.gt, &c.gte].into_iter().flatten()),
+            e.json
+                .iter()
+                .flat_map(JsonCheck::with_nested)
+                .flat_map(|c| [&c.equals, &c.eq_num, &c.lt, &c.lte, &c.gt, &c.gte].into_iter().flatten()),
         );
         for t in templates {
             check_template(path, text, t, known, errors);
         }
-        for c in &e.json {
+        for c in e.json.iter().flat_map(JsonCheck::with_nested) {
             if let Some(re) = &c.regex
                 && let Err(err) = regex::Regex::new(re)
             {
@@ -599,7 +602,12 @@ mod tests {
         assert!(errs[0].message.contains("unknown field `expct`"), "{}", errs[0].message);
         assert_eq!(errs[0].line, 6);
         let errs = load(&format!("{HEAD}steps:\n  - call: user.me\n    capture: {{ x: balance }}\n")).unwrap_err();
-        assert!(errs[0].message.contains("must start with '$'"), "{}", errs[0].message);
+        assert!(
+            errs[0].message.contains("JSONPath 'balance'") && errs[0].message.contains("RFC 9535"),
+            "{}",
+            errs[0].message
+        );
+        assert_eq!(errs[0].line, 6);
     }
 
     #[test]

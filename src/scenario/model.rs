@@ -208,7 +208,9 @@ impl OneOrMany {
     }
 }
 
-/// A predicate on one value of the answer.
+/// A predicate on what a JSONPath selects in the answer. The value checks (`equals`, `regex`,
+/// `eq_num`…, `len`) need exactly one node; `exists`, `absent` and `count` look at how many
+/// there are; `any`, `all` and `none` apply a check to each node (its `$` is the node).
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonCheck {
@@ -226,6 +228,38 @@ pub struct JsonCheck {
     pub gte: Option<Template>,
     /// The value is a list of this many items.
     pub len: Option<usize>,
+    /// The path selects nothing.
+    pub absent: Option<bool>,
+    /// How many nodes the path selects.
+    pub count: Option<Count>,
+    /// At least one selected node passes this check.
+    pub any: Option<Box<JsonCheck>>,
+    /// Every selected node passes this check.
+    pub all: Option<Box<JsonCheck>>,
+    /// No selected node passes this check.
+    pub none: Option<Box<JsonCheck>>,
+}
+
+impl JsonCheck {
+    /// This check and the checks nested in it (`any`, `all`, `none`), depth first.
+    pub fn with_nested(&self) -> Vec<&JsonCheck> {
+        let mut out = vec![self];
+        for inner in [&self.any, &self.all, &self.none].into_iter().flatten() {
+            out.extend(inner.with_nested());
+        }
+        out
+    }
+}
+
+/// Comparisons of a node count: `count: { gte: 1 }`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Count {
+    pub eq: Option<usize>,
+    pub gte: Option<usize>,
+    pub gt: Option<usize>,
+    pub lte: Option<usize>,
+    pub lt: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
