@@ -144,6 +144,11 @@ impl Session {
         format!("{}U{}{:05}", self.data.get("client_use_code"), self.id_prefix, n % 100_000)
     }
 
+    /// The certificates this session's target is trusted by, besides the system's.
+    pub fn tls_roots(&self) -> &[reqwest::Certificate] {
+        &self.tls_roots
+    }
+
     /// The client sending from `from` (another loopback address), or the default one.
     pub async fn client(&self, from: Option<IpAddr>) -> Result<reqwest::Client, String> {
         let Some(ip) = from else { return Ok(self.http.clone()) };

@@ -132,6 +132,9 @@ pub struct Shared {
     client_use_code: String,
     id_prefix: String,
     id_counter: AtomicU64,
+    /// The target's own CA (an HTTPS target with a private CA, `tls_ca_file`): each goose
+    /// user's client trusts it besides the system's.
+    tls_roots: Vec<reqwest::Certificate>,
 }
 
 /// The index a draw in `0..sum` falls on, given running sums of weights: entries of weight 0
@@ -266,6 +269,7 @@ pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, Strin
         client_use_code: session.data.get("client_use_code").to_string(),
         id_prefix: (0..2).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect(),
         id_counter: AtomicU64::new(0),
+        tls_roots: session.tls_roots().to_vec(),
     })
 }
 
@@ -473,7 +477,17 @@ pub fn scenario(shared: Arc<Shared>) -> Result<goose::goose::Scenario, GooseErro
         })
     }))
     .set_name("mix");
-    let s = scenario!("obharness").register_transaction(tx);
+    let mut s = scenario!("obharness").register_transaction(tx);
+    if !shared.tls_roots.is_empty() {
+        let sh = shared.clone();
+        let trust = Transaction::new(Arc::new(move |user: &mut GooseUser| {
+            let builder = crate::target::http_client(&sh.tls_roots);
+            Box::pin(async move { user.set_client_builder(builder).await.map_err(Box::new) })
+        }))
+        .set_name("trust the target's CA")
+        .set_on_start();
+        s = s.register_transaction(trust);
+    }
     let sh = shared.clone();
     let stop = Transaction::new(Arc::new(move |user: &mut GooseUser| {
         let sh = sh.clone();

@@ -159,3 +159,40 @@ fn bad_profiles_and_unsafe_targets_are_usage_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("allow_transfers"), "{err}");
 }
+
+/// A load profile against an HTTPS simulator whose CA the target profile names: every goose
+/// user trusts it, and the answers are good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_target_with_a_private_ca_is_loaded() {
+    let dir = scratch("https");
+    let tls = obharness::sim::tls::TlsMaterial::generate("127.0.0.1".parse().unwrap()).unwrap();
+    std::fs::write(dir.join("ca.pem"), &tls.trust_pem).unwrap();
+    let sim = obharness::sim::start_embedded(obharness::sim::SimConfig {
+        tls: Some(tls),
+        ..obharness::sim::SimConfig::embedded()
+    })
+    .await
+    .unwrap();
+    // SAFETY: the variable name is unique to this test; no other thread reads or writes it.
+    let var = format!("OBH_TEST_LOAD_TLS_ADMIN_{}", std::process::id());
+    unsafe { std::env::set_var(&var, sim.admin_token()) };
+    let target = profile(
+        &dir,
+        "t.yaml",
+        &format!(
+            "name: https sim\nkind: url\nbase_url: {}\nadmin_token_env: {var}\ntls_ca_file: ca.pem\n",
+            sim.base_url()
+        ),
+    );
+    let p = profile(
+        &dir,
+        "p.yaml",
+        "name: https\nmodel: { kind: closed, users: 2, duration: 1s }\nmix: [{ call: account.balance }]\n",
+    );
+    let plan = load::profile::load(&p).unwrap_or_else(|e| panic!("{e}"));
+    let target = Target::load(&target, vec![]).unwrap();
+    let r = load::run(&plan, &target, Arc::new(Silent)).await.unwrap();
+    let b = &r.apis[0];
+    assert!(b.count > 10, "{} requests", b.count);
+    assert_eq!(b.errors, 0, "{:?}", b.rsp_codes);
+}
