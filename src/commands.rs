@@ -1,5 +1,16 @@
 //! What each subcommand does, given its parsed options; `main.rs` only parses arguments.
 
+/// `println!` for a command's own output. A closed stdout (`obharness run | head -2`) ends the
+/// process quietly ([`exit::BROKEN_PIPE`]) instead of a panic in every task that prints.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::exit::quit_on_broken_pipe(&e);
+        }
+    }};
+}
+
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -123,14 +134,14 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     let n = scenarios.len();
-    println!("obharness run: {n} scenario(s) against {}", target.profile.name);
+    say!("obharness run: {n} scenario(s) against {}", target.profile.name);
     if !target.quirks.is_empty() {
         let names: Vec<&str> = target.quirks.iter().map(|q| q.name()).collect();
-        println!("  defect modes on (a demo, not a certification): {}", names.join(", "));
+        say!("  defect modes on (a demo, not a certification): {}", names.join(", "));
     }
     let progress_style = style;
     let progress: Arc<dyn Fn(&report::ScenarioResult) + Send + Sync> =
-        Arc::new(move |r| println!("{}", terminal::scenario_line(r, &progress_style)));
+        Arc::new(move |r| say!("{}", terminal::scenario_line(r, &progress_style)));
     let mut report = runtime.block_on(conform::run(scenarios, Arc::new(target), &opts, progress));
     // Source order makes reports stable from run to run.
     report.scenarios.sort_by(|a, b| (a.source.as_str(), a.id.as_str()).cmp(&(b.source.as_str(), b.id.as_str())));
@@ -156,7 +167,7 @@ fn finish_run(
     }
     if let Some(path) = outputs.html_path(kind) {
         write_file(&path, |w| report::html::write_conformance(report, w))?;
-        println!("HTML report: {}", path.display());
+        say!("HTML report: {}", path.display());
     }
     if let Some(path) = &outputs.markdown {
         write_file(path, |w| report::markdown::write_conformance(report, w))?;
@@ -267,7 +278,7 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
         }
         None => None,
     };
-    println!(
+    say!(
         "obharness load: {} against {} ({} model, {:.1}s)",
         plan.profile.name,
         target.profile.name,
@@ -324,7 +335,7 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
     }
     if let Some(path) = cmd.outputs.html_path("load") {
         write_file(&path, |w| report::html::write_load(&report, w))?;
-        println!("HTML report: {}", path.display());
+        say!("HTML report: {}", path.display());
     }
     if let Some(path) = &cmd.outputs.markdown {
         write_file(path, |w| report::markdown::write_load(&report, w))?;
@@ -421,17 +432,17 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
             let pem = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
             target.tls_roots = reqwest::Certificate::from_pem_bundle(&pem)?;
             target.profile.tls_ca_file = Some(path.clone());
-            println!("  TLS: the client trusts {} (OBH_TLS_CA_FILE)", path.display());
+            say!("  TLS: the client trusts {} (OBH_TLS_CA_FILE)", path.display());
         }
         let target = Arc::new(target);
-        println!(
+        say!(
             "obharness certify-client: {} scenario(s); the simulator plays the center at {}",
             scenarios.len(),
             sim.base_url()
         );
         let progress_style = style;
         let progress: Arc<dyn Fn(&report::ScenarioResult) + Send + Sync> =
-            Arc::new(move |r| println!("{}", terminal::scenario_line(r, &progress_style)));
+            Arc::new(move |r| say!("{}", terminal::scenario_line(r, &progress_style)));
         let report = crate::certify::run(scenarios, target, &cmd.trigger, cmd.strict_string_fields, progress).await;
         sim.shutdown().await;
         anyhow::Ok(report)
@@ -454,12 +465,12 @@ pub fn import_postman(collection: &Path, env: Option<&Path>, out: &Path) -> anyh
         }
     };
     for file in &report.written {
-        println!("wrote {}", file.display());
+        say!("wrote {}", file.display());
     }
     for s in &report.skipped {
-        println!("not converted: {}: {}", s.item, s.why);
+        say!("not converted: {}: {}", s.item, s.why);
     }
-    println!(
+    say!(
         "{} scenario(s) written, {} item(s) not converted; check them with `obharness run {}`",
         report.written.len(),
         report.skipped.len(),

@@ -309,6 +309,9 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            if let Some(io) = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>()) {
+                exit::quit_on_broken_pipe(io);
+            }
             eprintln!("error: {e:#}");
             ExitCode::from(exit::USAGE)
         }

@@ -108,3 +108,25 @@ fn schema_prints_a_json_schema_of_the_scenario_format() {
     assert_eq!(v["title"], "Scenario");
     assert!(v.to_string().contains("transfer.withdraw"), "API ids are enumerated");
 }
+
+/// `obharness run | head -1`: the reader goes away after the first line; the run ends quietly
+/// (exit 141, like a process ended by SIGPIPE), with nothing on stderr.
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_obharness"))
+        .args(["run", "scenarios/conformance", "-j", "1"])
+        .current_dir(crate::repo())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The header comes before any scenario runs: closing after it leaves 83 lines to fail.
+    assert!(lines.next().unwrap().unwrap().starts_with("obharness run:"));
+    drop(lines);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("Broken pipe") && !stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
