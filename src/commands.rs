@@ -133,6 +133,14 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let style = terminal::Style::from_env();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    // A URL target is checked once: a missing token or a target that does not answer is one
+    // message, not one per scenario.
+    if !target.is_embedded()
+        && let Err(why) = runtime.block_on(conform::session::Session::check_target(&target))
+    {
+        eprintln!("error: target '{}' ({}): {why}", target.profile.name, target.base_url_label());
+        return Ok(exit::USAGE);
+    }
     let n = scenarios.len();
     say!("obharness run: {n} scenario(s) against {}", target.profile.name);
     if !target.quirks.is_empty() {

@@ -82,6 +82,26 @@ impl Session {
         Ok(session)
     }
 
+    /// Checks a URL target once, before any scenario: its credentials and admin token are
+    /// set (a session opens: an obharness simulator is reset and read), and it answers at all.
+    /// The error names what to set or why the target cannot be reached.
+    pub async fn check_target(target: &Target) -> Result<(), String> {
+        let session = Session::open(target).await?;
+        if session.admin.is_none() {
+            // Any HTTP answer will do: the point is that something listens at base_url.
+            session.http.get(&session.base_url).send().await.map_err(|e| {
+                let mut why = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    why = format!("{why}: {s}");
+                    source = s.source();
+                }
+                format!("{} does not answer ({why})", session.base_url)
+            })?;
+        }
+        Ok(())
+    }
+
     pub fn has_admin(&self) -> bool {
         self.admin.is_some()
     }

@@ -130,3 +130,33 @@ fn a_closed_stdout_ends_the_run_quietly() {
     assert!(!stderr.contains("Broken pipe") && !stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+/// A URL target is checked once before any scenario: a missing admin token, or a simulator
+/// that is not running, is one message naming what to set, and exit 2.
+#[test]
+fn a_url_target_is_checked_once_before_any_scenario() {
+    let dir = scratch("preflight");
+    // Port 9 (discard) on loopback: nothing listens there.
+    let target = write(
+        &dir,
+        "t.yaml",
+        "name: down\nkind: url\nbase_url: http://127.0.0.1:9\nadmin_token_env: OBH_TEST_PREFLIGHT_TOKEN\n",
+    );
+    let run = |token: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_obharness"));
+        c.args(["run", "scenarios/conformance", "--target"]).arg(&target).current_dir(crate::repo());
+        match token {
+            Some(t) => c.env("OBH_TEST_PREFLIGHT_TOKEN", t),
+            None => c.env_remove("OBH_TEST_PREFLIGHT_TOKEN"),
+        };
+        let out = c.output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = run(None);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.matches("OBH_TEST_PREFLIGHT_TOKEN").count(), 1, "one message naming the variable:\n{err}");
+    let (code, err) = run(Some("t"));
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{err}");
+    assert!(err.contains("127.0.0.1:9"), "{err}");
+}
