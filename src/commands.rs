@@ -86,6 +86,15 @@ fn write_file(path: &Path, render: impl FnOnce(&mut dyn Write) -> std::io::Resul
     f.flush()?;
     drop(f);
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    // Every report file written is named, so a CI log says where to look.
+    let kind = match path.extension().and_then(|e| e.to_str()) {
+        Some("xml") => "JUnit",
+        Some("json") => "JSON",
+        Some("html") => "HTML",
+        Some("md") => "Markdown",
+        _ => "report",
+    };
+    say!("{kind} report: {}", path.display());
     Ok(())
 }
 
@@ -134,8 +143,12 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     // A URL target is checked once: a missing token or a target that does not answer is one
-    // message, not one per scenario.
+    // message, not one per scenario. Not when every scenario is skipped for a capability the
+    // target lacks: nothing would be sent.
+    let capabilities = target.capabilities();
+    let any_runs = scenarios.iter().any(|s| s.requires.is_subset(&capabilities));
     if !target.is_embedded()
+        && any_runs
         && let Err(why) = runtime.block_on(conform::session::Session::check_target(&target))
     {
         eprintln!("error: target '{}' ({}): {why}", target.profile.name, target.base_url_label());
@@ -175,7 +188,6 @@ fn finish_run(
     }
     if let Some(path) = outputs.html_path(kind) {
         write_file(&path, |w| report::html::write_conformance(report, w))?;
-        say!("HTML report: {}", path.display());
     }
     if let Some(path) = &outputs.markdown {
         write_file(path, |w| report::markdown::write_conformance(report, w))?;
@@ -343,7 +355,6 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
     }
     if let Some(path) = cmd.outputs.html_path("load") {
         write_file(&path, |w| report::html::write_load(&report, w))?;
-        say!("HTML report: {}", path.display());
     }
     if let Some(path) = &cmd.outputs.markdown {
         write_file(path, |w| report::markdown::write_load(&report, w))?;
