@@ -226,21 +226,46 @@ pub struct LoadCommand {
 }
 
 /// Live progress on the terminal (hidden when stdout is not one).
-struct Bar(indicatif::ProgressBar);
+/// A load run's progress: a spinner on a terminal; on a pipe or CI log (where the spinner is
+/// hidden), a status line every [`Bar::PLAIN_EVERY`], so a long run is not silent.
+struct Bar {
+    spinner: indicatif::ProgressBar,
+    /// Stdout is not a terminal.
+    plain: bool,
+    /// When the last plain status line was printed.
+    last_line: parking_lot::Mutex<std::time::Duration>,
+}
+
+impl Bar {
+    const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+    fn new(spinner: indicatif::ProgressBar) -> Bar {
+        use std::io::IsTerminal;
+        Bar { spinner, plain: !std::io::stdout().is_terminal(), last_line: Default::default() }
+    }
+}
 
 impl crate::load::Progress for Bar {
     fn tick(&self, elapsed: std::time::Duration, requests: u64, errors: u64, p99_us: u64) {
         let rate = requests as f64 / elapsed.as_secs_f64().max(0.001);
-        self.0.set_message(format!(
+        let status = format!(
             "{:>5.1}s  {requests} requests  {rate:.0} req/s  p99 {:.2} ms  {errors} errors",
             elapsed.as_secs_f64(),
             p99_us as f64 / 1000.0
-        ));
-        self.0.tick();
+        );
+        if self.plain {
+            let mut last = self.last_line.lock();
+            if elapsed >= *last + Self::PLAIN_EVERY {
+                *last = elapsed;
+                say!("  {status}");
+            }
+        }
+        self.spinner.set_message(status);
+        self.spinner.tick();
     }
 
     fn finish(&self) {
-        self.0.finish_and_clear();
+        self.spinner.finish_and_clear();
     }
 }
 
@@ -330,7 +355,7 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
             }
         });
     }
-    let result = runtime.block_on(crate::load::run(&plan, &target, Arc::new(Bar(bar))));
+    let result = runtime.block_on(crate::load::run(&plan, &target, Arc::new(Bar::new(bar))));
     let mut report = match result {
         Ok(r) => r,
         Err(crate::load::LoadRunError::Refused(why)) => {
