@@ -113,7 +113,11 @@ pub async fn run(
     }
     let unused_snapshots = if opts.report_unused && target.golden() && opts.golden_mode != GoldenMode::Off {
         let used = used.lock().expect("not poisoned");
-        crate::golden::unused(&opts.golden_root, &used).iter().map(|p| p.display().to_string()).collect()
+        let all: BTreeSet<String> = results.iter().map(|r| r.id.clone()).collect();
+        let completed: BTreeSet<String> =
+            results.iter().filter(|r| r.outcome == Outcome::Passed).map(|r| r.id.clone()).collect();
+        let run = crate::golden::RunScenarios { completed: &completed, all: &all };
+        crate::golden::unused(&opts.golden_root, &used, &run).iter().map(|p| p.display().to_string()).collect()
     } else {
         Vec::new()
     };

@@ -175,11 +175,30 @@ pub fn check(path: &Path, scenario_id: &str, step_label: &str, response: &Value,
     }
 }
 
-/// Snapshot files under `root` that are not in `used`.
-pub fn unused(root: &Path, used: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
+/// What a run tells about its scenarios, for judging snapshots unused.
+pub struct RunScenarios<'a> {
+    /// Scenarios that ran to their end (passed): every step reached its snapshot.
+    pub completed: &'a BTreeSet<String>,
+    /// Every scenario of the run, whatever its outcome.
+    pub all: &'a BTreeSet<String>,
+}
+
+/// Snapshot files under `root` that are not in `used`: in the directory of a scenario that ran
+/// to its end (a failed scenario may not have reached a step), or in a directory of no
+/// scenario at all when the run is the suite those snapshots belong to (some scenario of the
+/// run has a directory here), which is what a deleted or renamed scenario leaves behind.
+pub fn unused(root: &Path, used: &BTreeSet<PathBuf>, run: &RunScenarios<'_>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(dirs) = std::fs::read_dir(root) else { return out };
-    for d in dirs.flatten() {
+    let dirs: Vec<_> = dirs.flatten().collect();
+    let name = |d: &std::fs::DirEntry| d.file_name().to_string_lossy().into_owned();
+    let suite_here = dirs.iter().any(|d| run.all.contains(&name(d)));
+    for d in dirs {
+        let id = name(&d);
+        let judged = run.completed.contains(&id) || (suite_here && !run.all.contains(&id));
+        if !judged {
+            continue;
+        }
         let Ok(files) = std::fs::read_dir(d.path()) else { continue };
         for f in files.flatten() {
             let p = f.path();
@@ -235,8 +254,20 @@ mod tests {
         }
         assert_eq!(check(&path, "OBH-T-001", "1", &v2, GoldenMode::Bless), GoldenResult::Blessed);
         assert_eq!(check(&path, "OBH-T-001", "1", &v2, GoldenMode::Strict), GoldenResult::Matched);
-        assert_eq!(unused(&dir, &BTreeSet::new()), vec![path.clone()]);
-        assert!(unused(&dir, &BTreeSet::from([path])).is_empty());
+        let id = BTreeSet::from(["OBH-T-001".to_string()]);
+        let none = BTreeSet::new();
+        let passed = RunScenarios { completed: &id, all: &id };
+        assert_eq!(unused(&dir, &BTreeSet::new(), &passed), vec![path.clone()]);
+        assert!(unused(&dir, &BTreeSet::from([path.clone()]), &passed).is_empty());
+        // A scenario that failed before reaching the step: its snapshot is not unused.
+        assert!(unused(&dir, &BTreeSet::new(), &RunScenarios { completed: &none, all: &id }).is_empty());
+        // A run of other scenarios (none has a directory here) judges nothing.
+        let other = BTreeSet::from(["PM-IMPORTED".to_string()]);
+        assert!(unused(&dir, &BTreeSet::new(), &RunScenarios { completed: &other, all: &other }).is_empty());
+        // The suite without OBH-T-001 (deleted): its directory is left over.
+        std::fs::create_dir_all(dir.join("OBH-T-002")).unwrap();
+        let suite = BTreeSet::from(["OBH-T-002".to_string()]);
+        assert_eq!(unused(&dir, &BTreeSet::new(), &RunScenarios { completed: &suite, all: &suite }), vec![path]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
