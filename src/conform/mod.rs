@@ -111,6 +111,9 @@ pub async fn run(
             Err(e) => tracing::error!("a scenario task panicked: {e}"),
         }
     }
+    // The model lists scenarios by id, whatever order they finished in, so every report
+    // (failures, JUnit, JSON, HTML, Markdown) diffs cleanly between runs.
+    results.sort_by(|a, b| a.id.cmp(&b.id));
     let unused_snapshots = if opts.report_unused && target.golden() && opts.golden_mode != GoldenMode::Off {
         let used = used.lock().expect("not poisoned");
         let all: BTreeSet<String> = results.iter().map(|r| r.id.clone()).collect();

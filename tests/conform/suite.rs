@@ -21,6 +21,8 @@ async fn the_built_in_suite_passes_on_the_conformant_simulator() {
     assert_eq!(failing(&report), Vec::<String>::new());
     assert!(report.is_success());
     assert!(report.unused_snapshots.is_empty(), "{:?}", report.unused_snapshots);
+    // Scenarios run in parallel; the report lists them by id, so reports diff between runs.
+    assert!(report.scenarios.windows(2).all(|w| w[0].id < w[1].id), "not sorted by id");
 }
 
 /// Each defect mode makes exactly the scenarios that cover it fail.
