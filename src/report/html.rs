@@ -580,6 +580,9 @@ impl LoadPage {
         if !report.thresholds.is_empty() {
             count_line = format!("{passed_thresholds} of {} thresholds passed — {count_line}", report.thresholds.len());
         }
+        if let Some(b) = &report.baseline {
+            count_line = format!("{} — {count_line}", b.headline());
+        }
         let model = &report.model;
         let open_model = model.kind == "open" || report.late_starts > 0 || report.dropped > 0;
         let mut model_text = one_line(&model.kind);

@@ -125,6 +125,9 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
         let passed = report.thresholds.iter().filter(|t| t.passed).count();
         line.push_str(&format!(" · {passed} of {} thresholds passed", report.thresholds.len()));
     }
+    if let Some(b) = &report.baseline {
+        line.push_str(&format!(" · {}", b.headline()));
+    }
     let model = &report.model;
     let mut model_text = text(&model.kind);
     if let Some(users) = model.users {

@@ -252,6 +252,33 @@ pub struct BaselineComparison {
     pub rows: Vec<BaselineRow>,
 }
 
+impl BaselineComparison {
+    /// "2 of 12 baseline checks regressed", for headlines that must not read as a pass.
+    pub fn headline(&self) -> String {
+        let regressed = self.rows.iter().filter(|r| !r.passed).count();
+        format!("{regressed} of {} baseline checks regressed", self.rows.len())
+    }
+}
+
+impl BaselineRow {
+    /// The comparison in words with units: `p99 13.45 ms vs 10.18 ms in the baseline: 32.1 %
+    /// slower`, `throughput 4781 req/s vs 6095 req/s: 21.6 % slower`.
+    pub fn describe(&self) -> String {
+        let (unit, scale) = if self.metric == "throughput" { ("req/s", 1.0) } else { ("ms", 1000.0) };
+        let value = |v: f64| if unit == "ms" { format!("{:.2} ms", v / scale) } else { format!("{v:.0} {unit}") };
+        let word = if self.regression_pct > 0.0 {
+            "slower"
+        } else if self.regression_pct < 0.0 {
+            "faster"
+        } else {
+            "the same"
+        };
+        let pct = self.regression_pct.abs();
+        let change = if word == "the same" { word.to_string() } else { format!("{pct:.1} % {word}") };
+        format!("{} {} vs {} in the baseline: {change}", self.metric, value(self.current), value(self.baseline))
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BaselineRow {
     pub api: String,
@@ -262,4 +289,29 @@ pub struct BaselineRow {
     /// Positive = worse (slower, or less throughput).
     pub regression_pct: f64,
     pub passed: bool,
+}
+
+#[cfg(test)]
+mod baseline_words {
+    use super::*;
+
+    fn row(metric: &str, baseline: f64, current: f64, regression_pct: f64) -> BaselineRow {
+        BaselineRow { api: "all".into(), metric: metric.into(), baseline, current, regression_pct, passed: true }
+    }
+
+    #[test]
+    fn a_comparison_says_slower_or_faster_with_units() {
+        assert_eq!(
+            row("p99", 10_183.0, 13_447.0, 32.05).describe(),
+            "p99 13.45 ms vs 10.18 ms in the baseline: 32.0 % slower"
+        );
+        assert_eq!(
+            row("throughput", 6095.0, 4781.0, 21.56).describe(),
+            "throughput 4781 req/s vs 6095 req/s in the baseline: 21.6 % slower"
+        );
+        assert_eq!(
+            row("p95", 2000.0, 1000.0, -50.0).describe(),
+            "p95 1.00 ms vs 2.00 ms in the baseline: 50.0 % faster"
+        );
+    }
 }
