@@ -372,3 +372,69 @@ pub fn balance_check(account: Account, consent_age: (u64, u64), var: &str, delta
     out.push(check);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::ops::{Amount, Fault, Jump};
+
+    fn withdraw() -> Op {
+        Op::Withdraw { account: Account::Own, amount: Amount::Won1000, from: Source::Registered }
+    }
+
+    #[test]
+    fn operations_without_their_precondition_are_left_out() {
+        let plan = plan(&[
+            Op::Resend { back: 0 },
+            Op::ResultKnown { back: 0 },
+            Op::TokenUse { back: 1 },
+            Op::Balance(Account::Own),
+        ])
+        .unwrap();
+        assert_eq!(plan.steps.len(), 1);
+        assert_eq!(plan.steps[0].op, 3);
+        assert_eq!(plan.steps[0].api, Some(ApiId::AccountBalance));
+    }
+
+    #[test]
+    fn a_resend_repeats_the_original_id_and_body() {
+        let plan = plan(&[withdraw(), Op::Balance(Account::Own), Op::Resend { back: 5 }]).unwrap();
+        assert_eq!(plan.vars, [("id1".to_string(), "${new_bank_tran_id}".to_string())]);
+        assert_eq!(plan.steps[0].yaml.get(s("with")), plan.steps[2].yaml.get(s("with")));
+        assert!(plan.steps[2].moves_money);
+    }
+
+    #[test]
+    fn results_are_asked_for_today_s_transfers_only() {
+        let same_day = plan(&[withdraw(), Op::Advance(Jump::Hour), Op::ResultKnown { back: 0 }]).unwrap();
+        assert_eq!(same_day.steps.len(), 3);
+        assert_eq!(same_day.steps[2].api, Some(ApiId::TransferResult));
+        let next_day = plan(&[withdraw(), Op::Advance(Jump::Day), Op::ResultKnown { back: 0 }]).unwrap();
+        assert_eq!(next_day.steps.len(), 2, "yesterday's transfer has no ${{today}}");
+    }
+
+    #[test]
+    fn consent_age_restarts_at_authorize_account_and_checks_renew_it_when_due() {
+        let p = plan(&[Op::Advance(Jump::ConsentLife), Op::AuthorizeAccount, Op::Balance(Account::Own)]).unwrap();
+        assert_eq!(p.steps[0].consent_age, (366 * 86_400, 366 * 86_400));
+        assert_eq!(p.steps[2].consent_age, (0, 366 * 86_400));
+        assert_eq!(balance_check(Account::Own, p.steps[2].consent_age, "b", -1000).len(), 1);
+        let other = balance_check(Account::OtherUser, p.steps[2].consent_age, "b", 0);
+        assert_eq!(other.len(), 2, "another user's consent is renewed first");
+        assert_eq!(other[1].get(s("as")), Some(&s("user:${other_user_seq_no}")));
+    }
+
+    #[test]
+    fn written_steps_require_the_capabilities_they_use() {
+        let p = plan(&[
+            Op::Arm(Fault::WithdrawA0017),
+            Op::Withdraw { account: Account::Own, amount: Amount::Won1, from: Source::Elsewhere },
+            Op::Advance(Jump::TokenLife),
+            Op::TokenIssue,
+        ])
+        .unwrap();
+        let steps: Vec<Mapping> = p.steps.iter().map(|s| s.yaml.clone()).collect();
+        let caps: Vec<&str> = requires(&steps).iter().map(|c| c.name()).collect();
+        assert_eq!(caps, ["clock_control", "fault_injection", "fixtures", "source_address_binding"]);
+    }
+}
