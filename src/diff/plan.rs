@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_yaml::{Mapping, Value};
 
-use super::ops::{Account, BadJson, ELSEWHERE, Op, Source};
+use super::ops::{Account, BadJson, ELSEWHERE, Fault, Op, Source};
 use crate::scenario::model::{Capability, Step};
 use crate::spec::ApiId;
 
@@ -69,6 +69,9 @@ struct Model {
     tokens: Vec<Token>,
     elapsed: u64,
     own_consent_since: u64,
+    /// A dropped-connection fault was armed: concurrent copies are not generated after it,
+    /// since a scenario cannot say "no answer or A0326" of one copy.
+    drop_armed: bool,
     steps: Vec<(usize, Mapping, Option<ApiId>, bool)>,
     ages: Vec<(u64, u64)>,
 }
@@ -159,6 +162,7 @@ pub fn plan(ops: &[Op]) -> Result<Plan, PlanError> {
                 let day = m.day();
                 m.sent.push(Sent { var, api, with, from, amount: amount.text(), day });
             }
+            Op::Concurrent { .. } if m.drop_armed => continue,
             Op::Concurrent { account, amount, copies } => {
                 let var = m.new_var(&mut vars, "id");
                 let with = transfer_with(ApiId::TransferWithdraw, &var, account, amount.text());
@@ -172,7 +176,8 @@ pub fn plan(ops: &[Op]) -> Result<Plan, PlanError> {
                         Value::Mapping(call(name, ApiId::TransferWithdraw, with.clone()))
                     })
                     .collect();
-                let step = map(&[("parallel", Value::Sequence(children))]);
+                let name = format!("op {n}: {copies} concurrent withdraws with one bank_tran_id");
+                let step = map(&[("name", s(&name)), ("parallel", Value::Sequence(children))]);
                 m.push(i, step, Some(ApiId::TransferWithdraw), true);
                 let day = m.day();
                 m.sent.push(Sent {
@@ -274,6 +279,7 @@ pub fn plan(ops: &[Op]) -> Result<Plan, PlanError> {
                 m.push(i, step, None, false);
             }
             Op::Arm(fault) => {
+                m.drop_armed |= fault == Fault::WithdrawDropped;
                 let rule = serde_yaml::to_value(fault.rule()).unwrap_or(Value::Null);
                 let step = map(&[("fault", Value::Mapping(map(&[("arm", rule)])))]);
                 m.push(i, step, None, false);
@@ -376,7 +382,7 @@ pub fn balance_check(account: Account, consent_age: (u64, u64), var: &str, delta
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::ops::{Amount, Fault, Jump};
+    use crate::diff::ops::{Amount, Jump};
 
     fn withdraw() -> Op {
         Op::Withdraw { account: Account::Own, amount: Amount::Won1000, from: Source::Registered }
@@ -422,6 +428,14 @@ mod tests {
         let other = balance_check(Account::OtherUser, p.steps[2].consent_age, "b", 0);
         assert_eq!(other.len(), 2, "another user's consent is renewed first");
         assert_eq!(other[1].get(s("as")), Some(&s("user:${other_user_seq_no}")));
+    }
+
+    #[test]
+    fn no_concurrent_copies_after_a_dropped_connection_is_armed() {
+        let concurrent = Op::Concurrent { account: Account::Own, amount: Amount::Won1000, copies: 2 };
+        let p = plan(&[concurrent.clone(), Op::Arm(Fault::WithdrawDropped), withdraw(), concurrent]).unwrap();
+        let ops: Vec<usize> = p.steps.iter().map(|s| s.op).collect();
+        assert_eq!(ops, [0, 1, 2]);
     }
 
     #[test]
