@@ -72,6 +72,51 @@ fn with_expectations(yaml: &Mapping, api: Option<ApiId>, results: &[StepResult])
     step
 }
 
+/// A JSONPath (the scenario subset) for a field name as `unknown_answer_fields` gives it
+/// (`res_list[0].rsp_code`).
+fn json_path(field: &str) -> String {
+    let mut out = String::from("$");
+    for part in field.split('.') {
+        let (name, index) = match part.split_once('[') {
+            Some((n, rest)) => (n, Some(rest.trim_end_matches(']'))),
+            None => (part, None),
+        };
+        if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            out.push('.');
+            out.push_str(name);
+        } else {
+            out.push_str(&format!("['{}']", name.replace('\'', "")));
+        }
+        if let Some(i) = index {
+            out.push_str(&format!("[{i}]"));
+        }
+    }
+    out
+}
+
+/// At the disagreeing step, what the reference's answer does not carry and the target's does
+/// (fields the catalogue does not know, a bank_rsp_code) is expected absent.
+fn absent_checks(step: &mut Mapping, api: Option<ApiId>, reference: &StepResult, target: &StepResult) {
+    let (r, t) = (compare::observe(api, reference), compare::observe(api, target));
+    let mut paths: Vec<String> = t
+        .shape
+        .iter()
+        .filter(|p| !r.shape.contains(p))
+        .filter_map(|p| p.strip_prefix("unknown "))
+        .map(json_path)
+        .collect();
+    if r.bank_rsp_code.is_none() && t.bank_rsp_code.is_some() {
+        paths.push("$.bank_rsp_code".into());
+    }
+    let Some(Value::Mapping(expect)) = step.get_mut(s("expect")) else { return };
+    let json = expect.entry(s("json")).or_insert_with(|| Value::Sequence(Vec::new()));
+    if let Value::Sequence(checks) = json {
+        for p in paths {
+            checks.push(Value::Mapping([(s("path"), s(&p)), (s("exists"), Value::Bool(false))].into_iter().collect()));
+        }
+    }
+}
+
 /// The written scenario: YAML text and its number of steps.
 pub fn scenario(seed: u64, plan: &Plan, trace: &Trace, d: &Disagreement) -> (String, usize) {
     let mut steps: Vec<Mapping> = Vec::new();
@@ -82,7 +127,13 @@ pub fn scenario(seed: u64, plan: &Plan, trace: &Trace, d: &Disagreement) -> (Str
     }
     for (i, planned) in plan.steps.iter().enumerate().take(d.step + 1) {
         let results = trace.steps.get(i).map(|(r, _)| r.as_slice()).unwrap_or(&[]);
-        steps.push(with_expectations(&planned.yaml, planned.api, results));
+        let mut step = with_expectations(&planned.yaml, planned.api, results);
+        if i == d.step
+            && let Some((r, t)) = trace.steps.get(i).and_then(|(r, t)| Some((r.first()?, t.first()?)))
+        {
+            absent_checks(&mut step, planned.api, r, t);
+        }
+        steps.push(step);
     }
     if let Aspect::Money(account) = d.aspect {
         let slot = WATCHED.iter().position(|a| *a == account).unwrap_or(0);
@@ -122,4 +173,54 @@ pub fn scenario(seed: u64, plan: &Plan, trace: &Trace, d: &Disagreement) -> (Str
     );
     let body = serde_yaml::to_string(&Value::Mapping(doc)).unwrap_or_default();
     (format!("{header}{body}"), n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_field_names_become_scenario_json_paths() {
+        assert_eq!(json_path("extra"), "$.extra");
+        assert_eq!(json_path("res_list[0].rsp_code"), "$.res_list[0].rsp_code");
+        assert_eq!(json_path("x-y"), "$['x-y']");
+        for p in ["extra", "res_list[0].rsp_code", "x-y"] {
+            assert!(crate::scenario::jsonpath::JsonPath::parse(&json_path(p)).is_ok(), "{p}");
+        }
+    }
+
+    fn answer(body: serde_json::Value) -> StepResult {
+        StepResult {
+            index: 1,
+            name: "op 1".into(),
+            action: "call".into(),
+            outcome: crate::report::Outcome::Passed,
+            duration_ms: 0,
+            request: None,
+            http_status: Some(200),
+            response: Some(body),
+            failures: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_unknown_field_is_a_field_set_disagreement_written_as_expected_absent() {
+        use crate::diff::ops::{Account, Op};
+        let plan = plan::plan(&[Op::Balance(Account::Own)]).unwrap();
+        let reference = answer(serde_json::json!({"rsp_code": "A0318", "rsp_message": "x"}));
+        let target = answer(serde_json::json!({"rsp_code": "A0318", "rsp_message": "x", "debug_id": "7"}));
+        let api = plan.steps[0].api;
+        let t = crate::target::Target::embedded(Vec::new());
+        let d = compare::compare(0, &t, &[compare::observe(api, &reference)], &[compare::observe(api, &target)])
+            .expect("a disagreement");
+        assert_eq!(d.aspect, Aspect::FieldSet);
+        assert_eq!(d.target, "unknown debug_id");
+        let trace =
+            Trace { steps: vec![(vec![reference], vec![target])], reference_money: vec![None], disagreement: None };
+        let (yaml, n) = scenario(1, &plan, &trace, &d);
+        assert_eq!(n, 1);
+        assert!(yaml.contains("path: $.debug_id\n      exists: false"), "{yaml}");
+        let written: crate::scenario::model::Scenario = serde_yaml::from_str(&yaml).unwrap();
+        assert_eq!(written.steps.len(), 1);
+    }
 }
