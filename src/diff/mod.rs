@@ -248,6 +248,13 @@ pub fn run(opts: &DiffOptions) -> Result<DiffOutcome, DiffError> {
         Err(TestError::Abort(why)) => return Err(DiffError::Aborted(why.to_string())),
         Err(TestError::Fail(_, ops)) => ops,
     };
+    let disagrees = |ops: &[Op]| -> Result<bool, DiffError> {
+        shrink_runs.set(shrink_runs.get() + 1);
+        let p = plan::plan(ops)?;
+        Ok(rt.block_on(lockstep::run_case(&p, &reference, target, money))?.disagreement.is_some())
+    };
+    let budget = opts.max_shrink_iters.saturating_sub(shrink_runs.get()).max(32);
+    let minimal = simplify(minimal, budget, &disagrees)?;
     // Once more, to keep the minimal case's trace (and the reference's answers).
     let plan = plan::plan(&minimal)?;
     let trace = rt.block_on(lockstep::run_case(&plan, &reference, target, money))?;
@@ -277,6 +284,57 @@ pub fn run(opts: &DiffOptions) -> Result<DiffOutcome, DiffError> {
     outcome.finding = Some(finding);
     outcome.elapsed = started.elapsed();
     Ok(outcome)
+}
+
+/// Shrinking steps proptest cannot take on its own, because an operation that refers to an
+/// earlier one (a re-send) keeps that one alive: each re-send is tried as a fresh copy of an
+/// earlier transfer, then every operation is tried without. Greedy, deterministic, at most
+/// `budget` case runs.
+fn simplify(
+    mut ops: Vec<Op>,
+    budget: u32,
+    disagrees: &dyn Fn(&[Op]) -> Result<bool, DiffError>,
+) -> Result<Vec<Op>, DiffError> {
+    let mut runs = 0u32;
+    let mut progress = true;
+    while progress && runs < budget {
+        progress = false;
+        let mut candidates: Vec<Vec<Op>> = Vec::new();
+        for i in 0..ops.len() {
+            let mut without = ops.clone();
+            without.remove(i);
+            candidates.push(without);
+        }
+        for (i, op) in ops.iter().enumerate() {
+            if !matches!(op, Op::Resend { .. }) {
+                continue;
+            }
+            for earlier in ops[..i].iter().rev() {
+                let fresh = match earlier {
+                    Op::Withdraw { .. } | Op::Deposit { .. } => earlier.clone(),
+                    Op::Concurrent { account, amount, .. } => {
+                        Op::Withdraw { account: *account, amount: *amount, from: ops::Source::Registered }
+                    }
+                    _ => continue,
+                };
+                let mut replaced = ops.clone();
+                replaced[i] = fresh;
+                candidates.push(replaced);
+            }
+        }
+        for c in candidates {
+            if runs >= budget {
+                break;
+            }
+            runs += 1;
+            if !c.is_empty() && disagrees(&c)? {
+                ops = c;
+                progress = true;
+                break;
+            }
+        }
+    }
+    Ok(ops)
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), DiffError> {

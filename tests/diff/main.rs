@@ -94,6 +94,15 @@ fn commit_on_a0017_is_found_and_written() {
 }
 
 #[test]
+fn shrinking_replaces_a_resend_kept_alive_by_its_original() {
+    // Seed 24 first disagrees on withdraw, A0017 armed, a day later the withdraw re-sent;
+    // proptest alone stops there (the re-send needs its original).
+    let f = diff_run(Target::embedded(vec![Quirk::CommitOnA0017]), 24, 400, None).finding.expect("found");
+    assert_eq!(f.ops.len(), 2, "{:?}", f.ops);
+    assert_eq!(f.scenario_steps, 4, "{}", f.scenario);
+}
+
+#[test]
 fn http_500_on_bad_json_is_found_and_written() {
     finds(Quirk::Http500OnBadJson, 1);
 }
