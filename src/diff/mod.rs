@@ -204,14 +204,16 @@ pub fn run(opts: &DiffOptions) -> Result<DiffOutcome, DiffError> {
     let mut runner = runner(opts);
     let result = runner.run(&strategy, |case| {
         if fatal.borrow().is_some() {
-            return Ok(());
+            return Err(TestCaseError::reject("stopped by an error"));
         }
         if failing.get() {
             shrink_runs.set(shrink_runs.get() + 1);
         } else {
-            if started.elapsed() > opts.max_duration {
+            if stopped_early.get() || started.elapsed() > opts.max_duration {
+                // proptest has no early stop: rejecting every further case ends the run once
+                // max_global_rejects is reached, without drawing the remaining cases.
                 stopped_early.set(true);
-                return Ok(());
+                return Err(TestCaseError::reject("the time bound is reached"));
             }
             generated.set(generated.get() + 1);
         }
@@ -245,6 +247,7 @@ pub fn run(opts: &DiffOptions) -> Result<DiffOutcome, DiffError> {
     };
     let minimal = match result {
         Ok(()) => return Ok(outcome),
+        Err(TestError::Abort(_)) if stopped_early.get() => return Ok(outcome),
         Err(TestError::Abort(why)) => return Err(DiffError::Aborted(why.to_string())),
         Err(TestError::Fail(_, ops)) => ops,
     };

@@ -148,6 +148,8 @@ fn the_binary_writes_a_scenario_that_obharness_run_replays() {
         .arg(&file)
         .arg("--json")
         .arg(&json)
+        .arg("--html")
+        .arg(dir.join("diff.html"))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -156,6 +158,8 @@ fn the_binary_writes_a_scenario_that_obharness_run_replays() {
     let model: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(model["kind"], "differential");
     assert_eq!(model["summary"]["failed"], 1);
+    let html = std::fs::read_to_string(dir.join("diff.html")).unwrap();
+    assert!(html.contains("A0301"), "the HTML report shows the reference's code");
     let run = |quirk: Option<&str>| {
         let mut c = Command::new(bin);
         c.arg("run").arg(&file).arg("--golden-dir").arg(dir.join("golden"));
@@ -178,4 +182,44 @@ fn bad_input_is_a_usage_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/target.yaml"));
     let out = Command::new(bin).args(["diff", "--seed", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_time_bound_stops_generation_and_says_so() {
+    let bin = env!("CARGO_BIN_EXE_obharness");
+    let dir = scratch("time");
+    let out = Command::new(bin)
+        .args(["diff", "--cases", "1000000", "--max-seconds", "1", "--seed", "3"])
+        .arg("--write-scenario")
+        .arg(dir.join("none.yaml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("stopped by --max-seconds"), "{stdout}");
+    assert!(!dir.join("none.yaml").exists(), "nothing to write without a disagreement");
+}
+
+#[test]
+fn an_unreachable_target_is_a_clear_error_not_a_disagreement() {
+    let bin = env!("CARGO_BIN_EXE_obharness");
+    let dir = scratch("unreachable");
+    let profile = dir.join("target.yaml");
+    std::fs::write(
+        &profile,
+        "name: nobody home\nkind: url\nbase_url: http://127.0.0.1:9\nadmin_token_env: OBH_DIFF_TEST_TOKEN\n\
+         capabilities: [ledger_inspection]\n",
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let out = Command::new(bin)
+        .args(["diff", "--cases", "1000", "--seed", "1", "--target"])
+        .arg(&profile)
+        .env("OBH_DIFF_TEST_TOKEN", "t")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot open a session on the target"), "{stderr}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(20), "it stops at the first case");
 }
