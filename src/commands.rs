@@ -463,7 +463,11 @@ pub fn diff(cmd: DiffCommand) -> anyhow::Result<u8> {
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let outcome = match crate::diff::run(&opts) {
         Ok(o) => o,
-        Err(e @ (crate::diff::DiffError::Session { .. } | crate::diff::DiffError::Ledger { .. })) => {
+        Err(
+            e @ (crate::diff::DiffError::Session { .. }
+            | crate::diff::DiffError::Ledger { .. }
+            | crate::diff::DiffError::ClockMismatch { .. }),
+        ) => {
             eprintln!("error: {e}");
             return Ok(exit::USAGE);
         }

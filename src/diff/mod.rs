@@ -81,6 +81,11 @@ pub enum DiffError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "the target's virtual clock is at {target} after a reset, the reference simulator's starts at {reference}: \
+         dates, operating hours and daily limits would differ. Start the target with --clock-start {reference}"
+    )]
+    ClockMismatch { target: String, reference: String },
     #[error("proptest stopped: {0}")]
     Aborted(String),
 }
@@ -195,6 +200,9 @@ pub fn run(opts: &DiffOptions) -> Result<DiffOutcome, DiffError> {
     let target = &opts.target;
     let money = target.capabilities().contains(&Capability::LedgerInspection);
     let strategy = ops::case(allowed(target), opts.max_steps);
+    if !target.is_embedded() {
+        rt.block_on(check_clock(target))?;
+    }
     let started = Instant::now();
     let generated = Cell::new(0u32);
     let failing = Cell::new(false);
@@ -287,6 +295,28 @@ pub fn run(opts: &DiffOptions) -> Result<DiffOutcome, DiffError> {
     outcome.finding = Some(finding);
     outcome.elapsed = started.elapsed();
     Ok(outcome)
+}
+
+/// A target with an admin API must start its clock where the reference's starts (after the
+/// reset a session does), within a minute.
+async fn check_clock(target: &Target) -> Result<(), DiffError> {
+    let session = crate::conform::session::Session::open(target)
+        .await
+        .map_err(|message| DiffError::Session { side: "target", message })?;
+    if !session.has_admin() {
+        return Ok(());
+    }
+    let clock =
+        session.admin_get("/_sim/clock").await.map_err(|message| DiffError::Session { side: "target", message })?;
+    let reference = crate::sim::config::embedded_clock_start();
+    let now = clock["now"].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    match now {
+        Some(t) if (t - reference).num_seconds().abs() <= 60 => Ok(()),
+        _ => Err(DiffError::ClockMismatch {
+            target: clock["now"].as_str().unwrap_or("(unreadable)").to_string(),
+            reference: reference.to_rfc3339(),
+        }),
+    }
 }
 
 /// Shrinking steps proptest cannot take on its own, because an operation that refers to an

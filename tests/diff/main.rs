@@ -223,3 +223,19 @@ fn an_unreachable_target_is_a_clear_error_not_a_disagreement() {
     assert!(stderr.contains("cannot open a session on the target"), "{stderr}");
     assert!(start.elapsed() < std::time::Duration::from_secs(20), "it stops at the first case");
 }
+
+#[test]
+fn a_url_target_is_reset_per_case_and_must_share_the_reference_s_clock() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let fixed = rt.block_on(obharness::sim::start(addr, obharness::sim::SimConfig::embedded())).unwrap();
+    let outcome = diff_run(Target::simulator_at(&fixed.base_url(), fixed.admin_token()), 8, 60, None);
+    assert!(outcome.finding.is_none(), "{:?}", outcome.finding.map(|f| f.disagreement));
+    assert_eq!(outcome.cases_run, 60);
+    let wall = rt.block_on(obharness::sim::start(addr, obharness::sim::SimConfig::default())).unwrap();
+    let mut opts = DiffOptions::new(Target::simulator_at(&wall.base_url(), wall.admin_token()), 8);
+    opts.cases = 5;
+    let err = diff::run(&opts).expect_err("a wall-clock simulator is refused");
+    assert!(err.to_string().contains("--clock-start 2026-03-02T10:00:00+09:00"), "{err}");
+    drop((fixed, wall));
+}
