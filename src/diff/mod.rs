@@ -14,6 +14,7 @@ pub mod compare;
 pub mod lockstep;
 pub mod ops;
 pub mod plan;
+pub mod run_model;
 pub mod write;
 
 use std::cell::{Cell, RefCell};
@@ -24,11 +25,12 @@ use std::time::{Duration, Instant};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
-use crate::report::{CheckFailure, Outcome, RunReport, ScenarioResult, StepResult, TargetInfo};
+use crate::report::{Outcome, ScenarioResult};
 use crate::scenario::model::Capability;
 use crate::target::Target;
 pub use compare::{Aspect, Disagreement};
 pub use ops::Op;
+pub use run_model::report;
 
 /// How a differential run goes.
 #[derive(Debug, Clone)]
@@ -393,86 +395,4 @@ pub async fn validate(path: &Path, reference: &Target, target: &Target) -> Optio
     let on_reference = on(reference).await.scenarios.into_iter().next()?;
     let on_target = on(target).await.scenarios.into_iter().next()?;
     Some(Validation { on_reference, on_target })
-}
-
-/// The run model of a differential run, for the terminal, JSON, JUnit and HTML writers.
-pub fn report(outcome: &DiffOutcome, target: &Target, started_at: String) -> RunReport {
-    let mut cases = ScenarioResult {
-        id: format!("DIFF-{}", outcome.seed),
-        title: format!(
-            "{} random case(s) in lockstep with the reference simulator (seed {})",
-            outcome.cases_run, outcome.seed
-        ),
-        spec: "docs/diff.md: rsp_code, bank_rsp_code, result rows, HTTP status, field sets and money moved agree"
-            .into(),
-        tags: vec!["diff".into()],
-        severity: "failure".into(),
-        source: "obharness diff".into(),
-        outcome: Outcome::Passed,
-        reason: None,
-        expected_failure: false,
-        duration_ms: outcome.elapsed.as_millis() as u64,
-        steps: Vec::new(),
-    };
-    if let Some(f) = &outcome.finding {
-        cases.outcome = Outcome::Failed;
-        let mut reason = format!(
-            "{} (shrunk to {} operation(s), {} scenario step(s); replay with --seed {})",
-            f.disagreement,
-            f.ops.len(),
-            f.scenario_steps,
-            outcome.seed
-        );
-        if let Some(v) = &f.validation
-            && !v.reproduces()
-        {
-            reason.push_str(&format!(
-                "; the written scenario did not reproduce it (reference: {:?}, target: {:?})",
-                v.on_reference.outcome, v.on_target.outcome
-            ));
-        }
-        cases.reason = Some(reason);
-        cases.steps = target_steps(f);
-    }
-    let mut report = RunReport {
-        tool: "obharness".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        kind: "differential".into(),
-        target: TargetInfo {
-            name: target.profile.name.clone(),
-            base_url: target.base_url_label(),
-            quirks: target.quirks.iter().map(|q| q.name().to_string()).collect(),
-            capabilities: target.capabilities().iter().map(|c| c.name().to_string()).collect(),
-        },
-        started_at,
-        duration_ms: outcome.elapsed.as_millis() as u64,
-        scenarios: vec![cases],
-        summary: Default::default(),
-        unused_snapshots: Vec::new(),
-    };
-    report.summarise();
-    report
-}
-
-/// The target's side of the minimal case, the disagreeing step marked failed.
-fn target_steps(f: &Finding) -> Vec<StepResult> {
-    let mut out = Vec::new();
-    for (i, (_, target)) in f.trace.steps.iter().enumerate() {
-        for r in target {
-            let mut r = r.clone();
-            r.failures.clear();
-            r.outcome = Outcome::Passed;
-            if i == f.disagreement.step {
-                r.outcome = Outcome::Failed;
-                r.failures.push(CheckFailure {
-                    expectation: f.disagreement.aspect.to_string(),
-                    expected: format!("{} (the reference simulator)", f.disagreement.reference),
-                    actual: f.disagreement.target.clone(),
-                    diff: None,
-                });
-            }
-            out.push(r);
-        }
-    }
-    out
 }
