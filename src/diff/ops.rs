@@ -151,6 +151,24 @@ impl Fault {
     }
 }
 
+/// A bank_tran_id outside the valid space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadId {
+    /// The right layout with another institution's 이용기관코드.
+    OtherInstitution,
+    /// No layout at all.
+    NoLayout,
+}
+
+impl BadId {
+    pub fn text(self) -> &'static str {
+        match self {
+            BadId::OtherInstitution => "M999999999U0000ABCD1",
+            BadId::NoLayout => "OBHBADID",
+        }
+    }
+}
+
 /// Where a malformed JSON body is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BadJson {
@@ -174,6 +192,11 @@ pub enum Op {
         account: Account,
         amount: Amount,
         from: Source,
+    },
+    /// 1,000 won out of (or into) the own account with a bank_tran_id outside the valid space.
+    BadId {
+        deposit: bool,
+        id: BadId,
     },
     /// The `back`-th most recent transfer sent again, same bank_tran_id and body.
     Resend {
@@ -294,6 +317,12 @@ pub fn op(allowed: Allowed) -> BoxedStrategy<Op> {
                     .boxed(),
             ),
             (3, back().prop_map(|back| Op::Resend { back }).boxed()),
+            (
+                1,
+                (any::<bool>(), prop_oneof![Just(BadId::OtherInstitution), Just(BadId::NoLayout)])
+                    .prop_map(|(deposit, id)| Op::BadId { deposit, id })
+                    .boxed(),
+            ),
             (
                 2,
                 (account(), amount(), 2u8..=4)

@@ -162,6 +162,24 @@ pub fn plan(ops: &[Op]) -> Result<Plan, PlanError> {
                 let day = m.day();
                 m.sent.push(Sent { var, api, with, from, amount: amount.text(), day });
             }
+            Op::BadId { deposit, id } => {
+                let api = if deposit { ApiId::TransferDeposit } else { ApiId::TransferWithdraw };
+                let mut with = transfer_with(api, "", Account::Own, "1000");
+                let literal = s(id.text());
+                match with.get_mut(s("req_list")) {
+                    Some(Value::Sequence(items)) => {
+                        if let Some(Value::Mapping(item)) = items.first_mut() {
+                            item.insert(s("bank_tran_id"), literal);
+                        }
+                    }
+                    _ => {
+                        with.insert(s("bank_tran_id"), literal);
+                    }
+                }
+                let what = if deposit { "deposit" } else { "withdraw" };
+                let name = format!("op {n}: {what} 1000 won, own account, bank_tran_id {}", id.text());
+                m.push(i, call(name, api, with), None, true);
+            }
             Op::Concurrent { .. } if m.drop_armed => continue,
             Op::Concurrent { account, amount, copies } => {
                 let var = m.new_var(&mut vars, "id");
@@ -436,6 +454,22 @@ mod tests {
         let p = plan(&[concurrent.clone(), Op::Arm(Fault::WithdrawDropped), withdraw(), concurrent]).unwrap();
         let ops: Vec<usize> = p.steps.iter().map(|s| s.op).collect();
         assert_eq!(ops, [0, 1, 2]);
+    }
+
+    #[test]
+    fn ids_outside_the_valid_space_are_sent_literally_and_never_re_sent() {
+        use crate::diff::ops::BadId;
+        let p = plan(&[
+            Op::BadId { deposit: false, id: BadId::NoLayout },
+            Op::BadId { deposit: true, id: BadId::OtherInstitution },
+            Op::Resend { back: 0 },
+        ])
+        .unwrap();
+        assert_eq!(p.steps.len(), 2);
+        assert!(p.vars.is_empty());
+        let text = serde_yaml::to_string(&p.steps[1].yaml).unwrap();
+        assert!(text.contains("bank_tran_id: M999999999U0000ABCD1"), "{text}");
+        assert!(!text.contains("${id"), "{text}");
     }
 
     #[test]
