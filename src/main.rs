@@ -134,7 +134,7 @@ struct DiffArgs {
     #[arg(long, value_name = "FILE")]
     target: Option<PathBuf>,
     /// Random cases to try (shrinking comes on top).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     cases: u32,
     /// Seed of the case generator (default: random, printed); the same seed gives the same
     /// cases and the same written scenario.

@@ -55,7 +55,7 @@ impl DiffOptions {
     pub fn new(target: Target, seed: u64) -> DiffOptions {
         DiffOptions {
             target,
-            cases: 100,
+            cases: 500,
             seed,
             max_steps: 8,
             max_duration: Duration::from_secs(300),

@@ -329,7 +329,7 @@ pub fn op(allowed: Allowed) -> BoxedStrategy<Op> {
                     .prop_map(|(account, amount, copies)| Op::Concurrent { account, amount, copies })
                     .boxed(),
             ),
-            (3, back().prop_map(|back| Op::ResultKnown { back }).boxed()),
+            (5, back().prop_map(|back| Op::ResultKnown { back }).boxed()),
         ]);
     }
     if allowed.fixtures {
