@@ -522,3 +522,102 @@ pub fn import_postman(collection: &Path, env: Option<&Path>, out: &Path) -> anyh
     );
     Ok(if report.skipped.is_empty() { exit::SUCCESS } else { exit::FAILURES })
 }
+
+/// Options of `obharness diff`.
+#[derive(Debug, Clone)]
+pub struct DiffCommand {
+    pub target: Option<PathBuf>,
+    pub cases: u32,
+    /// `None`: drawn at random and printed.
+    pub seed: Option<u64>,
+    pub max_steps: usize,
+    pub max_seconds: u64,
+    pub write_scenario: Option<PathBuf>,
+    pub sim_quirks: Vec<Quirk>,
+    pub junit: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub outputs: Outputs,
+}
+
+/// `obharness diff`: returns the exit code.
+pub fn diff(cmd: DiffCommand) -> anyhow::Result<u8> {
+    let target = match &cmd.target {
+        Some(path) => match Target::load(path, cmd.sim_quirks.clone()) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{e}");
+                return Ok(exit::USAGE);
+            }
+        },
+        None => Target::embedded(cmd.sim_quirks.clone()),
+    };
+    let seed = cmd.seed.unwrap_or_else(rand::random);
+    let write_to = cmd.write_scenario.clone().unwrap_or_else(|| PathBuf::from(format!("reports/diff-{seed}.yaml")));
+    let mut opts = crate::diff::DiffOptions::new(target.clone(), seed);
+    opts.cases = cmd.cases;
+    opts.max_steps = cmd.max_steps;
+    opts.max_duration = std::time::Duration::from_secs(cmd.max_seconds);
+    opts.write_scenario = Some(write_to);
+    let style = terminal::Style::from_env();
+    say!(
+        "obharness diff: {} case(s) of at most {} operation(s) against {}, reference: a clean embedded simulator",
+        opts.cases,
+        opts.max_steps,
+        target.profile.name
+    );
+    if !target.quirks.is_empty() {
+        let names: Vec<&str> = target.quirks.iter().map(|q| q.name()).collect();
+        say!("  defect modes on (a demo, not a certification): {}", names.join(", "));
+    }
+    say!("  seed {seed} (replay: --seed {seed})");
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let outcome = match crate::diff::run(&opts) {
+        Ok(o) => o,
+        Err(
+            e @ (crate::diff::DiffError::Session { .. }
+            | crate::diff::DiffError::Ledger { .. }
+            | crate::diff::DiffError::ClockMismatch { .. }),
+        ) => {
+            eprintln!("error: {e}");
+            return Ok(exit::USAGE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    say!(
+        "  {} case(s) in {:.1}s ({:.1} cases/s){}{}",
+        outcome.cases_run,
+        outcome.elapsed.as_secs_f64(),
+        outcome.cases_per_second(),
+        if outcome.money_compared { "" } else { "; balances not compared (no ledger_inspection)" },
+        if outcome.stopped_early { "; stopped by --max-seconds" } else { "" }
+    );
+    if let Some(f) = &outcome.finding {
+        say!(
+            "  DISAGREEMENT after {} case(s), shrunk in {} run(s) to {} operation(s):",
+            f.found_after,
+            f.shrink_runs,
+            f.ops.len()
+        );
+        for (i, op) in f.ops.iter().enumerate() {
+            say!("    {}. {op:?}", i + 1);
+        }
+        say!("  {}", f.disagreement);
+        if let Some(path) = &f.written_to {
+            say!("  scenario ({} steps): {}", f.scenario_steps, path.display());
+        }
+        match &f.validation {
+            Some(v) if v.reproduces() => {
+                say!("  checked with the conformance runner: passes on the reference, fails on the target")
+            }
+            Some(v) => say!(
+                "  checked with the conformance runner: reference {:?}, target {:?} (it does not show the disagreement)",
+                v.on_reference.outcome,
+                v.on_target.outcome
+            ),
+            None => say!("  the written scenario could not be loaded back (a bug: please report it)"),
+        }
+        say!("  replay: obharness diff --seed {seed} --cases {} --max-steps {}", cmd.cases, cmd.max_steps);
+    }
+    let report = crate::diff::report(&outcome, &target, started_at);
+    finish_run(&report, &style, cmd.junit.as_deref(), cmd.json.as_deref(), &cmd.outputs, "diff")
+}

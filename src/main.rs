@@ -28,6 +28,9 @@ enum Command {
     CertifyClient(CertifyArgs),
     /// Run a load profile (goose) against the embedded simulator or a target.
     Load(LoadArgs),
+    /// Differential checking: random operation sequences on a target and a clean reference
+    /// simulator in lockstep; a disagreement is shrunk and written as a scenario.
+    Diff(DiffArgs),
     /// Run the Open Banking center simulator until Ctrl-C.
     Sim(SimArgs),
     /// Re-render a saved run (`--json` output) as HTML and/or Markdown.
@@ -134,6 +137,40 @@ struct CertifyArgs {
     /// Where to write that CA certificate (default: a file in the temporary directory).
     #[arg(long, value_name = "FILE")]
     tls_ca_out: Option<PathBuf>,
+    /// Write a JUnit XML report.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write the run model as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    #[command(flatten)]
+    outputs: OutputArgs,
+}
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// Target profile; default: the embedded simulator (with --sim-quirk, a broken one).
+    #[arg(long, value_name = "FILE")]
+    target: Option<PathBuf>,
+    /// Random cases to try (shrinking comes on top).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    cases: u32,
+    /// Seed of the case generator (default: random, printed); the same seed gives the same
+    /// cases and the same written scenario.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Operations per case, at most.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    max_steps: u16,
+    /// No new case starts after this many seconds.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    max_seconds: u64,
+    /// Where the minimal disagreeing scenario goes (default: reports/diff-SEED.yaml).
+    #[arg(long, value_name = "FILE")]
+    write_scenario: Option<PathBuf>,
+    /// Start the embedded simulator under test with a defect mode (repeatable).
+    #[arg(long, value_enum, value_name = "NAME")]
+    sim_quirk: Vec<Quirk>,
     /// Write a JUnit XML report.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -294,6 +331,18 @@ fn main() -> ExitCode {
             max_regression: args.max_regression,
             workers: args.workers,
             max_error_rate: args.max_error_rate,
+            outputs: args.outputs.into(),
+        }),
+        Command::Diff(args) => commands::diff(commands::DiffCommand {
+            target: args.target,
+            cases: args.cases,
+            seed: args.seed,
+            max_steps: args.max_steps.into(),
+            max_seconds: args.max_seconds,
+            write_scenario: args.write_scenario,
+            sim_quirks: args.sim_quirk,
+            junit: args.junit,
+            json: args.json,
             outputs: args.outputs.into(),
         }),
         Command::Report { json, html, markdown } => commands::rerender(&json, html.as_deref(), markdown.as_deref()),

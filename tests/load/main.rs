@@ -126,7 +126,8 @@ fn a_breached_threshold_and_a_doctored_baseline_exit_1() {
     std::fs::write(dir.join("fast.json"), doctored.to_string()).unwrap();
     let (code, out, _) = obharness(&["load", "p.yaml", "--baseline", "fast.json", "--max-regression", "10%"], &dir);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FAIL user.me p99 vs baseline"), "{out}");
+    assert!(out.contains("FAIL user.me p99 ") && out.contains("ms in the baseline: "), "{out}");
+    assert!(out.contains("% slower (limit 10 % slower)"), "{out}");
 
     profile(
         &dir,
