@@ -10,7 +10,7 @@ use super::expect::{Answer, evaluate, text_of};
 use super::session::Session;
 use crate::golden::{self, GoldenMode, GoldenResult};
 use crate::report::{CheckFailure, Outcome, StepResult};
-use crate::scenario::model::{Step, WithValue};
+use crate::scenario::model::{ClockAdvance, Step, WithValue};
 use crate::scenario::request::{self, Fresh};
 use crate::scenario::template::{Template, TemplateError};
 use crate::spec::{ApiId, ParamsIn, Scope};
@@ -126,8 +126,23 @@ pub async fn run(ctx: &StepCtx<'_>, session: &mut Session, step: &Step, index: u
         }
         return out;
     }
-    let failures = if let Some(seconds) = step.advance_clock {
-        match session.admin_post("/_sim/clock/advance", json!({ "seconds": seconds })).await {
+    let failures = if let Some(advance) = step.advance_clock {
+        let seconds = match advance {
+            ClockAdvance::Seconds(s) => Ok(s),
+            ClockAdvance::To(time_of_day) => session.admin_get("/_sim/clock").await.and_then(|c| {
+                let now = c["now"].as_str().and_then(|n| chrono::DateTime::parse_from_rfc3339(n).ok());
+                let now = now.ok_or_else(|| format!("GET /_sim/clock: no clock in {c}"))?;
+                let now = now.with_timezone(&crate::spec::time::kst());
+                let since_midnight = chrono::Timelike::num_seconds_from_midnight(&now);
+                Ok(u64::from((time_of_day + 86_400 - since_midnight) % 86_400))
+            }),
+        };
+        match async {
+            let seconds = seconds?;
+            session.admin_post("/_sim/clock/advance", json!({ "seconds": seconds })).await
+        }
+        .await
+        {
             Ok(_) => {
                 // Cached tokens may have expired; `as: user` fetches a fresh one.
                 session.forget_tokens().await;

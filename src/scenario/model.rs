@@ -102,8 +102,9 @@ pub struct Step {
     pub call: Option<ApiId>,
     /// Call a raw method and path instead (`with` is then the whole request).
     pub request: Option<RawRequest>,
-    /// Move the target's virtual clock forward by this many seconds.
-    pub advance_clock: Option<u64>,
+    /// Move the target's virtual clock forward: by this many seconds, or (`"to 23:54:30"`)
+    /// to the next time the clock shows this KST time of day.
+    pub advance_clock: Option<ClockAdvance>,
     /// Arm or clear fault rules on the target.
     pub fault: Option<FaultStep>,
     /// Wait this long.
@@ -145,6 +146,71 @@ pub enum WithValue {
     Remove(()),
     Text(Template),
     Structure(serde_json::Value),
+}
+
+/// How far `advance_clock` moves the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[schemars(with = "ClockAdvanceSchema")]
+pub enum ClockAdvance {
+    /// This many seconds.
+    Seconds(u64),
+    /// To the next moment the clock shows this time of day (KST), as seconds since midnight:
+    /// a scenario about operating hours holds whatever time the target's clock starts at.
+    To(u32),
+}
+
+/// What `advance_clock` accepts, for the JSON Schema.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+enum ClockAdvanceSchema {
+    Seconds(u64),
+    /// `to HH:MM:SS` (KST)
+    To(#[schemars(regex(pattern = r"^to [0-2][0-9]:[0-5][0-9]:[0-5][0-9]$"))] String),
+}
+
+impl std::fmt::Display for ClockAdvance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClockAdvance::Seconds(s) => write!(f, "{s}"),
+            ClockAdvance::To(t) => write!(f, "to {:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60),
+        }
+    }
+}
+
+impl Serialize for ClockAdvance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ClockAdvance::Seconds(n) => s.serialize_u64(*n),
+            ClockAdvance::To(_) => s.collect_str(self),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockAdvance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Seconds(u64),
+            Text(String),
+        }
+        let bad =
+            |s: &str| serde::de::Error::custom(format!("advance_clock '{s}': give seconds, or \"to HH:MM:SS\" (KST)"));
+        match Raw::deserialize(d)? {
+            Raw::Seconds(n) => Ok(ClockAdvance::Seconds(n)),
+            Raw::Text(s) => {
+                let t = s.strip_prefix("to ").ok_or_else(|| bad(&s))?;
+                let parts: Vec<u32> = t.split(':').map(|p| p.parse().map_err(|_| bad(&s))).collect::<Result<_, _>>()?;
+                match parts.as_slice() {
+                    [h, m, sec] if *h < 24 && *m < 60 && *sec < 60 && t.len() == 8 => {
+                        Ok(ClockAdvance::To(h * 3600 + m * 60 + sec))
+                    }
+                    _ => Err(bad(&s)),
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -273,4 +339,20 @@ pub struct Retry {
 
 fn default_retry_delay() -> u64 {
     100
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advance_clock_takes_seconds_or_a_time_of_day() {
+        let parse = |s: &str| serde_yaml::from_str::<ClockAdvance>(s);
+        assert_eq!(parse("90").unwrap(), ClockAdvance::Seconds(90));
+        assert_eq!(parse("\"to 23:54:30\"").unwrap(), ClockAdvance::To(23 * 3600 + 54 * 60 + 30));
+        assert_eq!(parse("\"to 23:54:30\"").unwrap().to_string(), "to 23:54:30");
+        for bad in ["\"23:54:30\"", "\"to 24:00:00\"", "\"to 9:00:00\"", "\"to 09:60:00\"", "-5"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
 }
