@@ -337,10 +337,11 @@ impl Incoming {
     /// Query or form parameters as a JSON object of strings; `None` when they do not parse
     /// or name a parameter twice (no "last one wins").
     pub fn pairs(&self, text: &[u8]) -> Option<Map<String, Value>> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(text).ok()?;
+        // form_urlencoded directly (what serde_urlencoded reads with, without its Vec of
+        // pairs and serde machinery): the same decoding, lossy UTF-8 included.
         let mut map = Map::new();
-        for (k, v) in pairs {
-            if map.insert(k, Value::String(v)).is_some() {
+        for (k, v) in form_urlencoded::parse(text) {
+            if map.insert(k.into_owned(), Value::String(v.into_owned())).is_some() {
                 return None;
             }
         }
