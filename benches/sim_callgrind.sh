@@ -13,7 +13,9 @@
 # simulator: the tokio worker, hyper, the handlers; requests in flight at the edges of the
 # window add at most 2 x 4 requests' worth). CG_TOP=N also prints the N costliest functions
 # (inclusive) per target. Knobs: CG_DURATION=10s, CG_PORT=18095, CG_KEEP=DIR (keep the
-# callgrind files).
+# callgrind files). CG_NATIVE=1 runs the binary without valgrind and prints instead its CPU
+# time (user + system, from /proc) per request: a wall-clock cross-check that other load
+# disturbs less than req/s (it still shares caches and cores with it).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -46,8 +48,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 curl_() { curl --noproxy '*' -sS --max-time 60 "$@"; }
 
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/cg.out" \
-  "$BIN" sim --listen "127.0.0.1:$PORT" --admin-token "$ADMIN_TOKEN" --workers 1 --no-operating-hours \
+NATIVE="${CG_NATIVE:-0}"
+VG=(valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/cg.out")
+((NATIVE)) && VG=()
+"${VG[@]}" "$BIN" sim --listen "127.0.0.1:$PORT" --admin-token "$ADMIN_TOKEN" --workers 1 --no-operating-hours \
   >"$TMP/sim.log" 2>&1 &
 SIM_PID=$!
 for ((i = 0; i < 600; i++)); do
@@ -94,6 +98,23 @@ say "warm-up (3 s each, not counted)"
 wrk_run balance.lua 100000000 3s >/dev/null
 wrk_run withdraw.lua 300000000 3s >/dev/null
 
+HZ="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SIM_PID/stat"; }
+if ((NATIVE)); then
+  printf '%-10s %10s %6s %12s %14s %10s\n' target requests bad req/s "CPU us/request" loadavg
+  for t in balance:0 withdraw:500000000; do
+    name="${t%%:*}"
+    c0="$(cpu_ticks)"
+    t0="$(date +%s%N)"
+    read -r reqs bad < <(wrk_run "$name.lua" "${t#*:}" "$DURATION")
+    t1="$(date +%s%N)"
+    c1="$(cpu_ticks)"
+    printf '%-10s %10s %6s %12.0f %14.1f %10s\n' "$name" "$reqs" "$bad" \
+      "$(awk -v n="$reqs" -v t="$((t1 - t0))" 'BEGIN { print n / (t / 1e9) }')" \
+      "$(awk -v c="$((c1 - c0))" -v n="$reqs" -v hz="$HZ" 'BEGIN { print c / hz * 1e6 / n }')" "$(cut -d' ' -f1 /proc/loadavg)"
+  done
+  exit 0
+fi
 printf '%-10s %10s %6s %16s %12s\n' target requests bad Ir Ir/request
 n=0
 for t in balance:0 withdraw:500000000; do
