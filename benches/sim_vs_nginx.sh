@@ -30,6 +30,19 @@
 #   BENCH_DEBUG=1                                print the raw CPU accounting
 #   BENCH_KEEP=DIR                               keep wrk's raw outputs (and the simulator's
 #                                                log) in DIR
+#   BENCH_RUNS=3                                 whole runs (nginx, simulator, embedded), each
+#                                                with a fresh nginx and simulator; the summary
+#                                                gives min/median/max ratios and the goals as
+#                                                "met in N of RUNS runs"
+#   BENCH_MEM_WITHDRAWS=1000000                  after the last run's withdraw pass: more
+#                                                withdraws (wrk passes of 5 s, at most 60) until
+#                                                this many have been debited, then the
+#                                                simulator's RSS growth; 0 skips it
+#   BENCH_EMBEDDED=1                             also run `obharness load
+#                                                scenarios/load/inquiry-mix.yaml` (simulator
+#                                                and goose in one process, its own 10 s); 0 skips
+#   BENCH_SIM_BIN=PATH                           measure this binary instead of
+#                                                target/release/obharness (e.g. an older build)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -58,6 +71,8 @@ NGINX_PID=""
 SIM_PID=""
 BUILD_PID=""
 WRK_PID=""
+INNER_PID=""
+LOAD_PID=""
 
 alive() { # pid: running (an exited child stays a zombie until waited for; that is not alive)
   local st
@@ -81,6 +96,8 @@ cleanup() {
     pkill -TERM -P "$BUILD_PID" 2>/dev/null || true
     stop_pid "$BUILD_PID"
   fi
+  stop_pid "$INNER_PID"
+  stop_pid "$LOAD_PID"
   stop_pid "$WRK_PID"
   stop_pid "$NGINX_PID"
   stop_pid "$SIM_PID"
@@ -117,7 +134,7 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != 1 && "$NGINX_ONLY" != 1 ]]; then
   wait "$BUILD_PID" || die "cargo build --release failed"
   BUILD_PID=""
 fi
-SIM_BIN="$ROOT/target/release/obharness"
+SIM_BIN="${BENCH_SIM_BIN:-$ROOT/target/release/obharness}"
 [[ "$NGINX_ONLY" == 1 || -x "$SIM_BIN" ]] || die "no binary at $SIM_BIN"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -152,6 +169,9 @@ http {
     listen 127.0.0.1:$NGINX_PORT;
     root $TMP/nginx/html;
     location = /static.json { default_type application/json; }
+    # The balance path, any query: the same file. With balance.lua, wrk builds every request
+    # in Lua as it does against the simulator, so this row is wrk's own ceiling there.
+    location = /v2.0/account/balance/fin_num { default_type application/json; alias $TMP/nginx/html/static.json; }
   }
 }
 EOF
@@ -215,11 +235,13 @@ server_cpu() {
 # one core over a 1 s sample, so a build in another terminal does not skew the numbers.
 wait_quiet() {
   local limit="${BENCH_QUIET_WAIT:-60}" waited=0 b0 s0 pct
+  ((${NO_QUIET_WAIT:-0})) && return 0
   while :; do
     b0="$(sys_busy)"
     s0="$(server_cpu)"
     sleep 1
     pct=$((($(sys_busy) - b0 - ($(server_cpu) - s0)) * 100 / HZ))
+    QUIET_SEEN="$pct"
     ((pct <= QUIET_PCT)) && return 0
     ((waited == 0)) && say "waiting for the machine to go quiet (other processes use ${pct}% of a core)"
     waited=$((waited + 1))
@@ -235,6 +257,7 @@ run_wrk() {
   shift 4
   local out="$TMP/wrk-${label}-check${check}.txt" line rps b0 s0 c0 t0 t1 other
   wait_quiet
+  R_BEFORE="$QUIET_SEEN"
   say "wrk -t1 -c$CONNS -d$DURATION --latency  [$label, response() check $([[ $check == 1 ]] && echo on || echo off)]"
   b0="$(sys_busy)"
   s0="$(server_cpu)"
@@ -270,7 +293,8 @@ run_wrk() {
 }
 
 # Per-target results, by name.
-declare -A RPS P50 P99 BAD CHECKED SOCKERR STATUSERR VALID CODES PASSNOTE CHECK_RPS OTHER
+declare -A RPS P50 P99 BAD CHECKED SOCKERR STATUSERR VALID CODES PASSNOTE CHECK_RPS OTHER BEFORE
+QUIET_SEEN=0
 
 # measure NAME SCRIPT URL [ENV=VAL...]: the checking pass; records validity and the rate.
 measure_checked() {
@@ -279,6 +303,7 @@ measure_checked() {
   run_wrk "$name" "$script" 1 "$url" "$@"
   RPS[$name]="$R_RPS"
   OTHER[$name]="$R_OTHER"
+  BEFORE[$name]="$R_BEFORE"
   CHECK_RPS[$name]="$R_RPS"
   P50[$name]="$R_P50"
   P99[$name]="$R_P99"
@@ -335,7 +360,120 @@ start_sim() {
 }
 
 # ---------------------------------------------------------------------------------------
-# Run
+# Runs: without BENCH_INNER, this script prints the conditions, runs itself BENCH_RUNS
+# times (BENCH_INNER=N: one whole run with its own nginx and simulator) and sums up.
+# ---------------------------------------------------------------------------------------
+RUNS="${BENCH_RUNS:-3}"
+MEM_WITHDRAWS="${BENCH_MEM_WITHDRAWS:-1000000}"
+EMBEDDED="${BENCH_EMBEDDED:-1}"
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive number"
+[[ "$MEM_WITHDRAWS" =~ ^[0-9]+$ ]] || die "BENCH_MEM_WITHDRAWS must be a number"
+
+other_now() { # % of one core busy over 1 s, outside any server of ours
+  local b0
+  b0="$(sys_busy)"
+  sleep 1
+  echo $((($(sys_busy) - b0) * 100 / HZ))
+}
+
+conditions() {
+  local cpu commit dirty
+  cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+  commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  dirty="$(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null | wc -l)"
+  echo "conditions:"
+  echo "  date       $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+  echo "  machine    $(nproc) cores (${cpu:-?}), $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)"
+  echo "  load       loadavg $(cut -d' ' -f1-3 /proc/loadavg) before the first run; other processes $(other_now)% of a core (1 s sample)"
+  echo "  tools      $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}'); $("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: //'); $(rustc -V 2>/dev/null || echo 'rustc ?')"
+  echo "  simulator  $SIM_BIN, built $(date -u -r "$SIM_BIN" '+%Y-%m-%d %H:%M UTC'); tree at commit $commit$( ((dirty > 0)) && echo " + $dirty uncommitted file(s) under src/ or Cargo.*")"
+  echo "  shape      wrk -t1 -c$CONNS -d$DURATION per pass; simulator --workers 1; nginx worker_processes 1; $RUNS run(s)"
+}
+
+stat3() { # values... -> "min / median / max"
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+    if (NR == 0) { print "n/a"; exit }
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "%.2f / %.2f / %.2f", v[1], m, v[NR] }'
+}
+
+if [[ -z "${BENCH_INNER:-}" && "$NGINX_ONLY" != 1 ]]; then
+  conditions
+  for ((r = 1; r <= RUNS; r++)); do
+    mem=0
+    ((r == RUNS)) && mem="$MEM_WITHDRAWS"
+    say "run $r of $RUNS"
+    BENCH_INNER="$r" BENCH_SKIP_BUILD=1 BENCH_SKIP_INSTALL=1 BENCH_MEM_WITHDRAWS="$mem" BENCH_SIM_BIN="$SIM_BIN" \
+      bash "$0" >"$TMP/run$r.txt" &
+    INNER_PID=$!
+    wait "$INNER_PID" || die "run $r failed"
+    INNER_PID=""
+    echo
+    echo "=== run $r of $RUNS"
+    grep -v '^OBH_' "$TMP/run$r.txt" || true
+  done
+
+  kvr() { kv "$(grep -m1 '^OBH_RUN ' "$TMP/run$1.txt")" "$2"; }
+  echo
+  echo "=== summary of $RUNS run(s); ratios to the same run's nginx /static.json"
+  rrow() { printf '%-4s %10s %12s %22s %22s %24s %13s  %s\n' "$@"; }
+  rrow run nginx wrk-ceiling "balance (x, p99)" "withdraw (x, p99)" "embedded mix (x, p99)" "other% bef/dur" validity
+  declare -a RB RW RE RC
+  met_b=0 met_w=0 met_bp=0 met_wp=0 met_e=0 met_ep=0
+  for ((r = 1; r <= RUNS; r++)); do
+    ng="$(kvr "$r" nginx)" dyn="$(kvr "$r" nginx_dyn)" b="$(kvr "$r" balance)" w="$(kvr "$r" withdraw)"
+    bp="$(kvr "$r" balance_p99_us)" wp="$(kvr "$r" withdraw_p99_us)" e="$(kvr "$r" embedded)" ep="$(kvr "$r" embedded_p99_us)"
+    rb="$(awk -v a="$b" -v b="$ng" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+    rw="$(awk -v a="$w" -v b="$ng" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+    re="$(awk -v a="$e" -v b="$b" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+    rc="$(awk -v a="$dyn" -v b="$ng" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+    RB+=("$rb") RW+=("$rw") RE+=("$re") RC+=("$rc")
+    valid="$(kvr "$r" valid)"
+    if [[ "$valid" == valid ]]; then
+      awk -v x="$rb" 'BEGIN { exit !(x >= 0.7) }' && met_b=$((met_b + 1))
+      awk -v x="$rw" 'BEGIN { exit !(x >= 0.5) }' && met_w=$((met_w + 1))
+      ((bp <= 5000)) && met_bp=$((met_bp + 1))
+      ((wp <= 5000)) && met_wp=$((met_wp + 1))
+    fi
+    if [[ "$EMBEDDED" != 0 ]]; then
+      awk -v x="$re" 'BEGIN { exit !(x >= 0.5) }' && met_e=$((met_e + 1))
+      ((ep > 0 && ep <= 10000)) && met_ep=$((met_ep + 1))
+    fi
+    rrow "$r" "$ng" "$dyn (${rc}x)" "$b (${rb}x, $(ms "$bp"))" "$w (${rw}x, $(ms "$wp"))" \
+      "$e (${re}x, $(ms "$ep"))" "$(kvr "$r" before_max)/$(kvr "$r" other_max)" "$valid"
+  done
+  echo "(wrk-ceiling: nginx serving the same file at the balance path while wrk builds every request"
+  echo " in Lua, as it does against the simulator: the most wrk -t1 can send that way on this machine;"
+  echo " embedded mix: \`obharness load scenarios/load/inquiry-mix.yaml\`, simulator and goose in one"
+  echo " process, as a ratio of the same run's wrk-on-simulator balance rate)"
+  echo "ratios, min / median / max: balance $(stat3 "${RB[@]}"); withdraw $(stat3 "${RW[@]}"); wrk-ceiling $(stat3 "${RC[@]}")$([[ "$EMBEDDED" != 0 ]] && echo "; embedded mix $(stat3 "${RE[@]}")")"
+  mem_line="$(grep -h -m1 '^OBH_MEM ' "$TMP/run$RUNS.txt" || true)"
+  if [[ -n "$mem_line" ]]; then
+    n="$(kv "$mem_line" withdraws)" r0="$(kv "$mem_line" rss_before_kib)" r1="$(kv "$mem_line" rss_after_kib)" rs="$(kv "$mem_line" rss_start_kib)"
+    echo "memory (run $RUNS): $n withdraws in $(kv "$mem_line" passes) wrk passes of 5 s: simulator RSS $r0 -> $r1 KiB," \
+      "growth $(awk -v a="$r0" -v b="$r1" 'BEGIN { printf "%.1f MiB", (b - a) / 1024 }')" \
+      "($(awk -v a="$r0" -v b="$r1" -v n="$n" 'BEGIN { printf "%.0f", (n > 0 ? (b - a) * 1024 / n : 0) }') bytes per withdraw);" \
+      "$(awk -v a="$rs" -v b="$r1" 'BEGIN { printf "%.1f MiB", (b - a) / 1024 }') since the simulator started (every pass of the run)"
+  fi
+  echo
+  echo "Goals (met in how many of the $RUNS runs; an INVALID run meets none):"
+  printf '  %-52s %s of %s\n' "balance  >= 0.7x nginx" "$met_b" "$RUNS" "withdraw >= 0.5x nginx" "$met_w" "$RUNS" \
+    "balance  p99 <= 5 ms" "$met_bp" "$RUNS" "withdraw p99 <= 5 ms" "$met_wp" "$RUNS"
+  if [[ "$EMBEDDED" != 0 ]]; then
+    printf '  %-52s %s of %s\n' "embedded inquiry-mix >= 0.5x wrk-on-sim balance" "$met_e" "$RUNS" \
+      "embedded inquiry-mix p99 <= 10 ms" "$met_ep" "$RUNS"
+  fi
+  if [[ -n "$mem_line" ]]; then
+    awk -v a="$r0" -v b="$r1" -v n="$n" 'BEGIN { printf "  %-52s %s\n", "1,000,000 withdraws: RSS growth <= 250 MiB", \
+      (n >= 1000000 ? ((b - a) / 1024 <= 250 ? "PASS" : "MISS") : "not measured (fewer withdraws)") }'
+  fi
+  echo
+  echo "(a measurement, not a gate: exit status 0 either way)"
+  exit 0
+fi
+
+# ---------------------------------------------------------------------------------------
+# Run (one; BENCH_INNER=N when called by the loop above)
 # ---------------------------------------------------------------------------------------
 say "machine: $(nproc) cores; $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}'); $("$NGINX_BIN" -v 2>&1)"
 
@@ -370,6 +508,14 @@ if [[ "${BENCH_NGINX_AUTO:-0}" == 1 ]]; then
   start_nginx auto
   measure_checked nginx-auto static.lua "$NGX/static.json"
   if ((DO_RATE_PASS)); then measure_rate nginx-auto static.lua "$NGX/static.json"; fi
+fi
+# wrk's own ceiling with a request built in Lua per call (as against the simulator).
+if [[ "$NGINX_ONLY" != 1 ]]; then
+  start_nginx_if_needed() { [[ -n "$NGINX_PID" ]] || start_nginx 1; }
+  start_nginx_if_needed
+  DYN_ENV=(OBH_TOKEN=bench OBH_CLIENT_USE_CODE=B000000000 OBH_FINTECH_USE_NUM=0)
+  measure_checked nginx-dyn balance.lua "$NGX" "${DYN_ENV[@]}" OBH_ID_BASE=0
+  if ((DO_RATE_PASS)); then measure_rate nginx-dyn balance.lua "$NGX" "${DYN_ENV[@]}" OBH_ID_BASE=200000000; fi
 fi
 stop_pid "$NGINX_PID"
 NGINX_PID=""
@@ -447,8 +593,68 @@ measure_simulator() {
   BALANCE_AFTER="$(curl_ -H "Authorization: Bearer $TOKEN" \
     "$SIM/v2.0/account/balance/fin_num?bank_tran_id=${CLIENT_USE_CODE}U999999903&fintech_use_num=$FIN&tran_dtime=$NOW_DTIME" |
     jq -r 'if .rsp_code == "A0000" then .balance_amt else "?" end' 2>/dev/null || echo '?')"
+  # After the money check's reading, so that the memory pass's withdraws do not enter it.
+  if ((MEM_WITHDRAWS > 0)); then memory_pass "$MEM_WITHDRAWS"; fi
 }
-if [[ "$NGINX_ONLY" != 1 ]]; then measure_simulator; fi
+# The won left on the withdraw account (every bench withdraw takes 1 won); N picks a fresh id.
+balance_now() {
+  curl_ -H "Authorization: Bearer $TOKEN" \
+    "$SIM/v2.0/account/balance/fin_num?bank_tran_id=${CLIENT_USE_CODE}U9999998$(printf '%02d' "$1")&fintech_use_num=$FIN&tran_dtime=$NOW_DTIME" |
+    jq -r 'if .rsp_code == "A0000" then .balance_amt else "?" end' 2>/dev/null || echo '?'
+}
+
+# More withdraws (wrk passes of 5 s, at most 60, ids U800000000.. in 2M steps) until TARGET
+# have been debited since the pass began; then the simulator's RSS growth.
+memory_pass() {
+  local target="$1" i=0 bal0 bal debited=0 rss0 saved="$DURATION"
+  rss0="$(rss_kib "$SIM_PID")"
+  bal0="$(balance_now 0)"
+  [[ "$bal0" =~ ^[0-9]+$ ]] || { say "memory pass: cannot read the balance ($bal0)"; return 0; }
+  DURATION=5s
+  while ((debited < target && i < 60)); do
+    NO_QUIET_WAIT=1 run_wrk "mem$i" withdraw.lua 0 "$SIM" "${SIM_ENV[@]}" \
+      OBH_BODY_TEMPLATE="$WITHDRAW_TEMPLATE" OBH_ID_BASE=$((800000000 + i * 2000000))
+    i=$((i + 1))
+    bal="$(balance_now "$i")"
+    [[ "$bal" =~ ^[0-9]+$ ]] || break
+    debited=$((bal0 - bal))
+    say "memory pass: $debited withdraws, RSS $(rss_kib "$SIM_PID") KiB"
+  done
+  DURATION="$saved"
+  echo "OBH_MEM withdraws=$debited passes=$i rss_before_kib=$rss0 rss_after_kib=$(rss_kib "$SIM_PID") rss_start_kib=$SIM_RSS_BEFORE"
+}
+
+# The embedded case: `obharness load` with its own simulator in the same process.
+EMB_RPS=0 EMB_P99=0 EMB_ERR=0 EMB_OTHER=0 EMB_BEFORE=0
+measure_embedded() {
+  local out="$TMP/mix.json" b0 c0 t0 t1 other
+  wait_quiet
+  EMB_BEFORE="$QUIET_SEEN"
+  say "obharness load scenarios/load/inquiry-mix.yaml  [embedded simulator and goose in one process]"
+  b0="$(sys_busy)"
+  c0="$(children_cpu)"
+  t0="$(date +%s%N)"
+  timeout 300 "$SIM_BIN" load "$ROOT/scenarios/load/inquiry-mix.yaml" --json "$out" >"$TMP/mix.txt" 2>&1 &
+  LOAD_PID=$!
+  wait "$LOAD_PID" || true # thresholds of the profile may fail; the JSON still says what happened
+  LOAD_PID=""
+  t1="$(date +%s%N)"
+  other=$(($(sys_busy) - b0 - ($(children_cpu) - c0)))
+  EMB_OTHER=$((other * 100 * 1000000000 / HZ / (t1 - t0)))
+  ((EMB_OTHER >= 0)) || EMB_OTHER=0
+  [[ -s "$out" ]] || { tail -n 20 "$TMP/mix.txt" >&2; say "WARNING: the embedded run wrote no JSON"; return 0; }
+  EMB_RPS="$(jq -r '.overall.rate | floor' "$out")"
+  EMB_P99="$(jq -r '.overall.p99_us' "$out")"
+  EMB_ERR="$(jq -r '.overall.errors' "$out")"
+  if [[ -n "${BENCH_KEEP:-}" ]]; then mkdir -p "$BENCH_KEEP" && cp "$out" "$TMP/mix.txt" "$BENCH_KEEP/"; fi
+}
+
+if [[ "$NGINX_ONLY" != 1 ]]; then
+  measure_simulator
+  stop_pid "$SIM_PID"
+  SIM_PID=""
+  if [[ "$EMBEDDED" != 0 ]]; then measure_embedded; fi
+fi
 
 # ---------------------------------------------------------------------------------------
 # 6. Report
@@ -457,11 +663,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 targets=(nginx)
 [[ "${BENCH_NGINX_AUTO:-0}" == 1 ]] && targets+=(nginx-auto)
-[[ "$NGINX_ONLY" == 1 ]] || targets+=(balance withdraw)
+[[ "$NGINX_ONLY" == 1 ]] || targets+=(nginx-dyn balance withdraw)
 describe() {
   case "$1" in
     nginx) echo "nginx /static.json (1 worker)" ;;
     nginx-auto) echo "nginx /static.json (auto workers)" ;;
+    nginx-dyn) echo "nginx, wrk request() in Lua" ;;
     balance) echo "sim GET balance/fin_num" ;;
     withdraw) echo "sim POST withdraw/fin_num" ;;
   esac
@@ -471,24 +678,31 @@ echo
 echo "obharness simulator vs nginx - $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t1 -c$CONNS -d$DURATION --latency"
 echo "$CALLBACK_NOTE"
 echo
-row() { printf '%-32s %11s %9s %9s %14s %8s %7s  %s\n' "$@"; }
-row target req/s p50 p99 non-A0000 vs-nginx other-% validity
-row "$(printf '%.0s-' {1..32})" ----------- --------- --------- -------------- -------- ------- --------
+row() { printf '%-32s %11s %9s %9s %14s %8s %7s %7s  %s\n' "$@"; }
+row target req/s p50 p99 non-A0000 vs-nginx before% other-% validity
+row "$(printf '%.0s-' {1..32})" ----------- --------- --------- -------------- -------- ------- ------- --------
 NOISY_ROWS=0
 for t in "${targets[@]}"; do
   bad="${BAD[$t]}/${CHECKED[$t]}"
-  [[ "$t" == nginx* ]] && bad="${BAD[$t]}/${CHECKED[$t]}*"
+  [[ "$t" == nginx || "$t" == nginx-auto ]] && bad="${BAD[$t]}/${CHECKED[$t]}*"
   validity="${VALID[$t]}"
   if ((OTHER[$t] > NOISY_PCT)); then
     validity="$validity, NOISY"
     NOISY_ROWS=$((NOISY_ROWS + 1))
   fi
   row "$(describe "$t")" "${RPS[$t]}" "$(ms "${P50[$t]}")" "$(ms "${P99[$t]}")" "$bad" \
-    "$(ratio "${RPS[$t]}" "${RPS[nginx]}")" "${OTHER[$t]}" "$validity"
+    "$(ratio "${RPS[$t]}" "${RPS[nginx]}")" "${BEFORE[$t]}" "${OTHER[$t]}" "$validity"
 done
+if [[ "$NGINX_ONLY" != 1 && "$EMBEDDED" != 0 ]]; then
+  emb_note="x wrk-on-sim balance: $(ratio "$EMB_RPS" "${RPS[balance]}")"
+  ((EMB_OTHER > NOISY_PCT)) && emb_note="$emb_note, NOISY"
+  row "embedded inquiry-mix (load)" "$EMB_RPS" "" "$(ms "$EMB_P99")" "$EMB_ERR errors" \
+    "$(ratio "$EMB_RPS" "${RPS[nginx]}")" "$EMB_BEFORE" "$EMB_OTHER" "$emb_note"
+fi
 echo "(non-A0000 = bad answers / answers checked; * for nginx, non-200 answers)"
 echo "(other-% = CPU used by processes other than wrk and the server during the run, in % of one"
-echo " core; NOISY above ${NOISY_PCT}%: the machine was shared, rerun for trustworthy numbers)"
+echo " core; NOISY above ${NOISY_PCT}%: the machine was shared, rerun for trustworthy numbers;"
+echo " before% = the same over the last 1 s sample before the run; load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
 if [[ "$NGINX_ONLY" == 1 ]]; then
   echo "(BENCH_NGINX_ONLY=1: nginx only; socket errors: nginx ${SOCKERR[nginx]})"
   exit 0
@@ -538,6 +752,14 @@ goal withdraw "$(ge "$r_wd" 0.5)" "withdraw >= 0.5x nginx   (is ${r_wd}x)"
 goal balance "$(ge 5000 "${P99[balance]}")" "balance  p99 <= 5 ms     (is $(ms "${P99[balance]}"))"
 goal withdraw "$(ge 5000 "${P99[withdraw]}")" "withdraw p99 <= 5 ms     (is $(ms "${P99[withdraw]}"))"
 ((NOISY_ROWS == 0)) || echo "  ($NOISY_ROWS NOISY row(s): other processes competed for the CPU; these verdicts are unreliable)"
+other_max=0 before_max=0 all_valid=valid
+for t in "${targets[@]}"; do
+  ((OTHER[$t] > other_max)) && other_max="${OTHER[$t]}"
+  ((BEFORE[$t] > before_max)) && before_max="${BEFORE[$t]}"
+  [[ "${VALID[$t]}" == valid ]] || all_valid=INVALID
+done
+((EMB_OTHER > other_max)) && other_max="$EMB_OTHER"
+echo "OBH_RUN nginx=${RPS[nginx]} nginx_dyn=${RPS[nginx-dyn]} balance=${RPS[balance]} withdraw=${RPS[withdraw]} balance_p99_us=${P99[balance]} withdraw_p99_us=${P99[withdraw]} embedded=$EMB_RPS embedded_p99_us=$EMB_P99 other_max=$other_max before_max=$before_max valid=$all_valid"
 echo
 echo "(a measurement, not a gate: exit status 0 either way)"
 exit 0

@@ -9,6 +9,11 @@ use obharness::sim::{self, Quirk, SimConfig};
 use obharness::spec::RspCode;
 use obharness::{commands, exit};
 
+/// mimalloc rather than glibc's malloc: the simulator allocates and frees many small blocks
+/// per request, and hyper a fresh read buffer; measured in benches/README.md ("Allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "obharness",

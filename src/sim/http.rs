@@ -106,6 +106,9 @@ pub struct BankPart {
     pub bank_rsp_message: Option<String>,
 }
 
+/// A text field of an answer: borrowed from the catalogue or the fixture's static data, or owned.
+pub type Text = std::borrow::Cow<'static, str>;
+
 /// An answer in the center's envelope.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -113,19 +116,33 @@ pub struct Reply {
     pub message: Option<String>,
     pub bank: Option<Box<BankPart>>,
     pub body: Map<String, Value>,
+    /// Flat text fields of the body, written as they are (no map is built for them); the
+    /// hot answers (잔액조회, 출금이체) use these. A key in `body` too is written once, from here.
+    pub fields: Vec<(&'static str, Text)>,
 }
 
 impl Reply {
     pub fn ok(body: Map<String, Value>) -> Reply {
-        Reply { rsp: RspCode::Success, message: None, bank: None, body }
+        Reply { rsp: RspCode::Success, message: None, bank: None, body, fields: Vec::new() }
+    }
+
+    /// A successful answer whose body is flat text fields.
+    pub fn ok_fields(fields: Vec<(&'static str, Text)>) -> Reply {
+        Reply { rsp: RspCode::Success, message: None, bank: None, body: Map::new(), fields }
     }
 
     pub fn error(rsp: RspCode) -> Reply {
-        Reply { rsp, message: None, bank: None, body: Map::new() }
+        Reply { rsp, message: None, bank: None, body: Map::new(), fields: Vec::new() }
     }
 
     pub fn error_msg(rsp: RspCode, detail: impl std::fmt::Display) -> Reply {
-        Reply { rsp, message: Some(format!("{} ({detail})", rsp.message())), bank: None, body: Map::new() }
+        Reply {
+            rsp,
+            message: Some(format!("{} ({detail})", rsp.message())),
+            bank: None,
+            body: Map::new(),
+            fields: Vec::new(),
+        }
     }
 
     pub fn with_bank(mut self, bank: BankPart) -> Reply {
@@ -139,25 +156,92 @@ impl Reply {
             message: r.message.as_ref().map(|m| format!("{} ({m})", r.rsp.message())),
             bank: None,
             body: Map::new(),
+            fields: Vec::new(),
         }
     }
 
+    /// The answer's JSON: the body's fields and the envelope's, in one object with sorted
+    /// keys (an envelope field replaces a body field of the same name). Written straight
+    /// from the reply, without copying the body into a new map.
     fn to_json(&self, now: DateTime<FixedOffset>) -> Vec<u8> {
-        let mut m = self.body.clone();
-        m.insert("api_tran_id".into(), Value::String(uuid::Uuid::new_v4().to_string()));
-        m.insert("api_tran_dtm".into(), Value::String(api_tran_dtm(now)));
-        m.insert("rsp_code".into(), Value::String(self.rsp.code().into()));
-        let msg = self.message.clone().unwrap_or_else(|| self.rsp.wire_message().to_string());
-        m.insert("rsp_message".into(), Value::String(msg));
-        if let Some(b) = &self.bank {
-            m.insert("bank_tran_id".into(), Value::String(b.bank_tran_id.clone()));
-            m.insert("bank_tran_date".into(), Value::String(b.bank_tran_date.clone()));
-            m.insert("bank_code_tran".into(), Value::String(b.bank_code_tran.clone()));
-            m.insert("bank_rsp_code".into(), Value::String(b.bank_rsp_code.code().into()));
-            let bmsg = b.bank_rsp_message.clone().unwrap_or_else(|| b.bank_rsp_code.wire_message().to_string());
-            m.insert("bank_rsp_message".into(), Value::String(bmsg));
+        let api_tran_id = uuid::Uuid::new_v4();
+        let mut id_buf = uuid::Uuid::encode_buffer();
+        let dtm = api_tran_dtm(now);
+        let msg = self.message.as_deref().unwrap_or_else(|| self.rsp.wire_message());
+        // Sorted by key, as serde_json's Map (a BTreeMap) sorts them.
+        let mut envelope: Vec<(&str, &str)> = Vec::with_capacity(self.fields.len() + 9);
+        macro_rules! add {
+            ($k:expr, $v:expr) => {
+                envelope.push(($k, $v))
+            };
         }
-        serde_json::to_vec(&Value::Object(m)).unwrap_or_default()
+        add!("api_tran_dtm", &dtm);
+        add!("api_tran_id", api_tran_id.hyphenated().encode_lower(&mut id_buf));
+        if let Some(b) = &self.bank {
+            add!("bank_code_tran", &b.bank_code_tran);
+            add!("bank_rsp_code", b.bank_rsp_code.code());
+            add!("bank_rsp_message", b.bank_rsp_message.as_deref().unwrap_or_else(|| b.bank_rsp_code.wire_message()));
+            add!("bank_tran_date", &b.bank_tran_date);
+            add!("bank_tran_id", &b.bank_tran_id);
+        }
+        add!("rsp_code", self.rsp.code());
+        add!("rsp_message", msg);
+        // The body's text fields after the envelope's, so that a stable sort and dedup keep
+        // the envelope's value for a key both have (as inserting into one map did).
+        let envelope_len = envelope.len();
+        envelope.extend(self.fields.iter().map(|(k, v)| (*k, v.as_ref())));
+        if envelope.len() > envelope_len {
+            envelope.sort_by(|a, b| a.0.cmp(b.0));
+            envelope.dedup_by(|later, earlier| later.0 == earlier.0);
+        }
+        let merged = Merged { body: &self.body, envelope: &envelope };
+        let mut out = Vec::with_capacity(512);
+        serde_json::to_writer(&mut out, &merged).map(|_| out).unwrap_or_default()
+    }
+}
+
+/// A body map and sorted text fields (the envelope's and the body's flat ones), serialised as
+/// one object in key order; a key in both is written once, from the text fields.
+struct Merged<'a> {
+    body: &'a Map<String, Value>,
+    envelope: &'a [(&'a str, &'a str)],
+}
+
+impl serde::Serialize for Merged<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        let mut body = self.body.iter().peekable();
+        let mut env = self.envelope.iter().peekable();
+        loop {
+            match (body.peek(), env.peek()) {
+                (Some((bk, bv)), Some((ek, ev))) => match bk.as_str().cmp(ek) {
+                    std::cmp::Ordering::Less => {
+                        map.serialize_entry(bk.as_str(), bv)?;
+                        body.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        map.serialize_entry(ek, ev)?;
+                        body.next();
+                        env.next();
+                    }
+                    std::cmp::Ordering::Greater => {
+                        map.serialize_entry(ek, ev)?;
+                        env.next();
+                    }
+                },
+                (Some((bk, bv)), None) => {
+                    map.serialize_entry(bk.as_str(), bv)?;
+                    body.next();
+                }
+                (None, Some((ek, ev))) => {
+                    map.serialize_entry(ek, ev)?;
+                    env.next();
+                }
+                (None, None) => break,
+            }
+        }
+        map.end()
     }
 }
 
@@ -253,10 +337,11 @@ impl Incoming {
     /// Query or form parameters as a JSON object of strings; `None` when they do not parse
     /// or name a parameter twice (no "last one wins").
     pub fn pairs(&self, text: &[u8]) -> Option<Map<String, Value>> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(text).ok()?;
+        // form_urlencoded directly (what serde_urlencoded reads with, without its Vec of
+        // pairs and serde machinery): the same decoding, lossy UTF-8 included.
         let mut map = Map::new();
-        for (k, v) in pairs {
-            if map.insert(k, Value::String(v)).is_some() {
+        for (k, v) in form_urlencoded::parse(text) {
+            if map.insert(k.into_owned(), Value::String(v.into_owned())).is_some() {
                 return None;
             }
         }
@@ -508,7 +593,7 @@ async fn process(center: &Center, api_id: ApiId, inc: &Incoming) -> Flow {
             Err(reply) => return Flow::Reply(reply),
         };
         if !duplicate {
-            center.registry.attach(&plan.key, plan.record.clone());
+            center.registry.attach(&plan.key, plan.record);
         }
         return run_money(center, &ctx, plan, duplicate).await;
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, FixedOffset};
 use super::fixture::Fixture;
 use super::registry::{Registry, TranKey, TransferState};
 use crate::spec::banks::bank_name;
-use crate::spec::time::date8;
+use crate::spec::time::kst;
 use crate::spec::{BankRspCode, RspCode};
 
 pub type AccountIdx = usize;
@@ -30,17 +30,94 @@ impl Inout {
     }
 }
 
-/// One line of an account's history.
-#[derive(Debug, Clone)]
+/// One line of an account's history. Kept small (40 bytes): every transfer adds two, and
+/// a load test adds millions. The instant is stored in UTC (every instant of the simulator
+/// is KST, so nothing is lost), the print content as an id into [`World::text`].
+#[derive(Debug, Clone, Copy)]
 pub struct TxEntry {
-    pub at: DateTime<FixedOffset>,
+    at_utc: chrono::NaiveDateTime,
     pub inout: Inout,
-    pub tran_type: &'static str,
-    pub print_content: Box<str>,
+    kind: TranKind,
+    pub print_content: TextId,
+    /// The other side's ledger index + 1, for 송금인정보조회; 0 for none.
+    counterparty: u32,
     pub amount: u64,
     pub after_balance: u64,
-    /// The other side, for 송금인정보조회.
-    pub counterparty: Option<AccountIdx>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TranKind {
+    Transfer,
+    Cash,
+}
+
+impl TxEntry {
+    pub fn new(
+        at: DateTime<FixedOffset>,
+        inout: Inout,
+        tran_type: &'static str,
+        print_content: TextId,
+        amount: u64,
+        after_balance: u64,
+        counterparty: Option<AccountIdx>,
+    ) -> TxEntry {
+        debug_assert!(at.offset().local_minus_utc() == kst().local_minus_utc(), "instants are KST");
+        TxEntry {
+            at_utc: at.naive_utc(),
+            inout,
+            kind: if tran_type == "현금" { TranKind::Cash } else { TranKind::Transfer },
+            print_content,
+            counterparty: counterparty.map_or(0, |c| u32::try_from(c + 1).expect("fewer than 4e9 accounts")),
+            amount,
+            after_balance,
+        }
+    }
+
+    /// When it happened (KST).
+    pub fn at(&self) -> DateTime<FixedOffset> {
+        DateTime::from_naive_utc_and_offset(self.at_utc, kst())
+    }
+
+    /// 거래구분: 이체 or 현금.
+    pub fn tran_type(&self) -> &'static str {
+        match self.kind {
+            TranKind::Transfer => "이체",
+            TranKind::Cash => "현금",
+        }
+    }
+
+    pub fn counterparty(&self) -> Option<AccountIdx> {
+        (self.counterparty > 0).then(|| self.counterparty as usize - 1)
+    }
+}
+
+/// An interned piece of text (print contents): transfers mostly repeat a few, and the
+/// history and the registry keep one per transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TextId(u32);
+
+/// The texts behind [`TextId`]s; each distinct text is stored once.
+#[derive(Debug, Clone, Default)]
+pub struct Texts {
+    list: Vec<std::sync::Arc<str>>,
+    index: HashMap<std::sync::Arc<str>, TextId>,
+}
+
+impl Texts {
+    pub fn intern(&mut self, text: &str) -> TextId {
+        if let Some(id) = self.index.get(text) {
+            return *id;
+        }
+        let id = TextId(u32::try_from(self.list.len()).expect("fewer than 4e9 distinct texts"));
+        let text: std::sync::Arc<str> = text.into();
+        self.list.push(text.clone());
+        self.index.insert(text, id);
+        id
+    }
+
+    pub fn get(&self, id: TextId) -> &str {
+        self.list.get(id.0 as usize).map_or("", |t| t)
+    }
 }
 
 const CHUNK: usize = 1024;
@@ -159,9 +236,9 @@ impl User {
 #[derive(Debug, Clone)]
 pub enum MoneyOp {
     /// User account → the institution's 약정계좌.
-    Withdraw { from: AccountIdx, user: UserIdx, amount: u64, wd_print: String, dps_print: String },
+    Withdraw { from: AccountIdx, user: UserIdx, amount: u64, wd_print: TextId, dps_print: TextId },
     /// The institution's 약정계좌 → a user account.
-    Deposit { to: AccountIdx, amount: u64, wd_print: String, dps_print: String },
+    Deposit { to: AccountIdx, amount: u64, wd_print: TextId, dps_print: TextId },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,10 +324,12 @@ pub struct World {
     pub pending: Vec<PendingOp>,
     pub claims: HashMap<TranKey, Claim>,
     pub claimed: HashSet<TranKey>,
+    /// Print contents of the history and of the registry's records.
+    pub texts: Texts,
 }
 
 fn day_of(t: DateTime<FixedOffset>) -> u32 {
-    date8(t).parse().unwrap_or(0)
+    crate::spec::time::date_number(t)
 }
 
 impl World {
@@ -267,6 +346,7 @@ impl World {
             pending: Vec::new(),
             claims: HashMap::new(),
             claimed: HashSet::new(),
+            texts: Texts::default(),
         };
         w.cntr = w.add_account(Account {
             fintech_use_num: None,
@@ -325,7 +405,7 @@ impl World {
                     transfer_agree: a.transfer_agree.then_some(start),
                     history: History::default(),
                 };
-                seed_history(&mut acct, a.seed_history, start);
+                seed_history(&mut acct, &mut self.texts, a.seed_history, start);
                 user.accounts.push(self.add_account(acct));
             }
             self.user_index.insert(user.user_seq_no.clone(), idx);
@@ -363,7 +443,7 @@ impl World {
     /// Checks an operation's limits and balance and, if they allow, performs it.
     pub fn execute(&mut self, op: &MoneyOp, now: DateTime<FixedOffset>) -> Result<OpDone, Refusal> {
         match *op {
-            MoneyOp::Withdraw { from, user, amount, ref wd_print, ref dps_print } => {
+            MoneyOp::Withdraw { from, user, amount, wd_print, dps_print } => {
                 let day = day_of(now);
                 let u = &self.users[user];
                 if amount > u.per_transfer_limit {
@@ -387,7 +467,7 @@ impl World {
                 u.used = (day, used);
                 Ok(OpDone { wd_limit_remain: Some(u.remaining_limit(day)) })
             }
-            MoneyOp::Deposit { to, amount, ref wd_print, ref dps_print } => {
+            MoneyOp::Deposit { to, amount, wd_print, dps_print } => {
                 if self.accounts[self.cntr].balance < amount {
                     return Err(Refusal::bank(BankRspCode::InsufficientBalance));
                 }
@@ -403,33 +483,17 @@ impl World {
         to: AccountIdx,
         amount: u64,
         now: DateTime<FixedOffset>,
-        wd_print: &str,
-        dps_print: &str,
+        wd_print: TextId,
+        dps_print: TextId,
     ) {
         let src = &mut self.accounts[from];
         src.balance -= amount;
         let after = src.balance;
-        src.history.push(TxEntry {
-            at: now,
-            inout: Inout::Out,
-            tran_type: "이체",
-            print_content: wd_print.into(),
-            amount,
-            after_balance: after,
-            counterparty: Some(to),
-        });
+        src.history.push(TxEntry::new(now, Inout::Out, "이체", wd_print, amount, after, Some(to)));
         let dst = &mut self.accounts[to];
         dst.balance += amount;
         let after = dst.balance;
-        dst.history.push(TxEntry {
-            at: now,
-            inout: Inout::In,
-            tran_type: "이체",
-            print_content: dps_print.into(),
-            amount,
-            after_balance: after,
-            counterparty: Some(from),
-        });
+        dst.history.push(TxEntry::new(now, Inout::In, "이체", dps_print, amount, after, Some(from)));
     }
 
     /// Performs pending transfers and decides claims whose time has come.
@@ -458,7 +522,8 @@ impl World {
                     (c.from, c.return_amt)
                 };
                 let state = if self.accounts[from].balance >= amt {
-                    self.move_money(from, self.cntr, amt, now, "자금반환", "자금반환");
+                    let print = self.texts.intern("자금반환");
+                    self.move_money(from, self.cntr, amt, now, print, print);
                     ClaimState::Returned
                 } else {
                     ClaimState::Refused
@@ -532,7 +597,7 @@ pub fn consent_expired(agreed: DateTime<FixedOffset>, now: DateTime<FixedOffset>
 }
 
 /// Deterministic past transactions that end at the account's balance.
-fn seed_history(acct: &mut Account, count: u32, start: DateTime<FixedOffset>) {
+fn seed_history(acct: &mut Account, texts: &mut Texts, count: u32, start: DateTime<FixedOffset>) {
     if count == 0 {
         return;
     }
@@ -542,15 +607,9 @@ fn seed_history(acct: &mut Account, count: u32, start: DateTime<FixedOffset>) {
         let amount = 10_000 * u64::from(i % 7 + 1);
         let inout = if i % 3 == 0 { Inout::In } else { Inout::Out };
         let at = start - Duration::hours(7 * i64::from(i) + 1);
-        entries.push(TxEntry {
-            at,
-            inout,
-            tran_type: if i % 5 == 0 { "현금" } else { "이체" },
-            print_content: format!("{} {:02}", if inout == Inout::In { "급여" } else { "카드대금" }, i % 100).into(),
-            amount,
-            after_balance: after,
-            counterparty: None,
-        });
+        let print = format!("{} {:02}", if inout == Inout::In { "급여" } else { "카드대금" }, i % 100);
+        let tran_type = if i % 5 == 0 { "현금" } else { "이체" };
+        entries.push(TxEntry::new(at, inout, tran_type, texts.intern(&print), amount, after, None));
         after = match inout {
             Inout::In => after.saturating_sub(amount),
             Inout::Out => after + amount,
@@ -576,7 +635,8 @@ mod tests {
         let total = w.total_money();
         let from = w.by_fintech("120260000001000000000001").unwrap();
         let before = w.accounts[from].balance;
-        let op = MoneyOp::Withdraw { from, user: 0, amount: 1000, wd_print: "a".into(), dps_print: "b".into() };
+        let (wd_print, dps_print) = (w.texts.intern("a"), w.texts.intern("b"));
+        let op = MoneyOp::Withdraw { from, user: 0, amount: 1000, wd_print, dps_print };
         let done = w.execute(&op, embedded_clock_start()).unwrap();
         assert_eq!(w.accounts[from].balance, before - 1000);
         assert_eq!(done.wd_limit_remain, Some(10_000_000 - 1000));
@@ -588,8 +648,8 @@ mod tests {
         let mut w = world();
         let from = w.by_fintech("120260000003000000000001").unwrap();
         let total = w.total_money();
-        let op =
-            |amount| MoneyOp::Withdraw { from, user: 2, amount, wd_print: String::new(), dps_print: String::new() };
+        let print = w.texts.intern("");
+        let op = |amount| MoneyOp::Withdraw { from, user: 2, amount, wd_print: print, dps_print: print };
         let err = w.execute(&op(20_000), embedded_clock_start()).unwrap_err();
         assert_eq!(err.bank, Some(BankRspCode::InsufficientBalance));
         let err = w.execute(&op(6_000_000), embedded_clock_start()).unwrap_err();
@@ -602,8 +662,8 @@ mod tests {
         let mut w = world();
         let from = w.by_fintech("120260000001000000000001").unwrap();
         let now = embedded_clock_start();
-        let op =
-            MoneyOp::Withdraw { from, user: 0, amount: 5_000_000, wd_print: String::new(), dps_print: String::new() };
+        let print = w.texts.intern("");
+        let op = MoneyOp::Withdraw { from, user: 0, amount: 5_000_000, wd_print: print, dps_print: print };
         w.execute(&op, now).unwrap();
         w.execute(&op, now).unwrap();
         assert_eq!(w.execute(&op, now).unwrap_err().rsp, RspCode::DailyLimitExceeded);
@@ -618,12 +678,24 @@ mod tests {
     }
 
     #[test]
+    fn history_entries_stay_small() {
+        assert!(std::mem::size_of::<TxEntry>() <= 40, "{}", std::mem::size_of::<TxEntry>());
+        let mut texts = Texts::default();
+        let (a, b) = (texts.intern("급여"), texts.intern("bench"));
+        assert_eq!((texts.intern("급여"), texts.get(a), texts.get(b)), (a, "급여", "bench"));
+        let t = embedded_clock_start() + Duration::nanoseconds(123_456_789);
+        let e = TxEntry::new(t, Inout::In, "현금", a, 1, 2, Some(7));
+        assert_eq!((e.at(), e.tran_type(), e.counterparty()), (t, "현금", Some(7)));
+        assert_eq!(TxEntry::new(t, Inout::Out, "이체", a, 1, 2, None).counterparty(), None);
+    }
+
+    #[test]
     fn seeded_history_ends_at_the_balance() {
         let w = world();
         let a = &w.accounts[w.by_fintech("120260000001000000000001").unwrap()];
         assert_eq!(a.history.len(), 60);
         assert_eq!(a.history.last().unwrap().after_balance, a.balance);
-        let times: Vec<_> = a.history.iter().map(|e| e.at).collect();
+        let times: Vec<_> = a.history.iter().map(|e| e.at()).collect();
         assert!(times.windows(2).all(|w| w[0] < w[1]), "oldest first");
     }
 }

@@ -8,10 +8,16 @@ use std::hash::BuildHasher;
 
 use parking_lot::Mutex;
 
+use super::ledger::TextId;
 use crate::spec::{BankRspCode, RspCode};
 
 const SHARDS: usize = 64;
 const SHARD_CAPACITY: usize = 4096;
+
+/// [project rule] Days of ids and transfer records kept: the current KST day and the
+/// previous `KEPT_DAYS - 1`. 이체결과조회 and 자금반환청구 of an older original find nothing
+/// (`A0310`); a bank_tran_id only has to be unique within its day.
+pub const KEPT_DAYS: i64 = 8;
 
 /// A bank_tran_id on a calendar day (KST), the registry's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,7 +45,7 @@ impl TranKey {
 }
 
 /// What became of a money-moving request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransferState {
     /// Accepted, still being processed by this very request.
     InFlight,
@@ -54,18 +60,18 @@ pub enum TransferState {
 }
 
 /// Which way a transfer went, and between whom; what 이체결과조회 reports. Kept small
-/// (account indexes, not copies of their names) because the registry holds one per
-/// transfer for the whole day.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// (32 bytes: account indexes and interned print contents, not copies of names and texts)
+/// because the registry holds one per transfer for days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TransferRecord {
     pub check_type: CheckType,
-    pub amount: u64,
     pub state: TransferState,
+    pub amount: u64,
     /// Ledger indexes of the debited and credited accounts.
-    pub from: usize,
-    pub to: usize,
-    pub wd_print: Box<str>,
-    pub dps_print: Box<str>,
+    pub from: u32,
+    pub to: u32,
+    pub wd_print: TextId,
+    pub dps_print: TextId,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +90,8 @@ enum Slot {
 pub struct Registry {
     shards: Box<[Mutex<HashMap<TranKey, Slot>>]>,
     hasher: std::collections::hash_map::RandomState,
+    /// The latest day registered (yyyyMMdd); a later one prunes days past [`KEPT_DAYS`].
+    latest_day: std::sync::atomic::AtomicU32,
 }
 
 impl Default for Registry {
@@ -91,8 +99,18 @@ impl Default for Registry {
         Registry {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::with_capacity(SHARD_CAPACITY))).collect(),
             hasher: Default::default(),
+            latest_day: Default::default(),
         }
     }
+}
+
+/// The first day (yyyyMMdd) still kept when `day` is the latest.
+fn first_kept_day(day: u32) -> u32 {
+    let parsed = chrono::NaiveDate::from_ymd_opt((day / 10_000) as i32, day / 100 % 100, day % 100);
+    parsed.and_then(|d| d.checked_sub_signed(chrono::Duration::days(KEPT_DAYS - 1))).map_or(0, |d| {
+        use chrono::Datelike;
+        u32::try_from(d.year()).unwrap_or(0) * 10_000 + d.month() * 100 + d.day()
+    })
 }
 
 impl Registry {
@@ -103,6 +121,14 @@ impl Registry {
     /// Registers `key`; `false` when it was already used that day. Atomic: of two
     /// concurrent registrations of the same key exactly one returns `true`.
     pub fn register(&self, key: TranKey, record: Option<TransferRecord>) -> bool {
+        use std::sync::atomic::Ordering;
+        if key.date > self.latest_day.load(Ordering::Relaxed) {
+            let before = self.latest_day.fetch_max(key.date, Ordering::Relaxed);
+            if key.date > before {
+                // Once per new day: one shard at a time, each lock held for that shard only.
+                self.prune_before(first_kept_day(key.date));
+            }
+        }
         let mut shard = self.shard(&key).lock();
         match shard.entry(key) {
             std::collections::hash_map::Entry::Occupied(_) => false,
@@ -133,12 +159,35 @@ impl Registry {
     /// The record of a transfer, if `key` was used by one.
     pub fn transfer(&self, key: &TranKey) -> Option<TransferRecord> {
         match self.shard(key).lock().get(key) {
-            Some(Slot::Transfer(r)) => Some((**r).clone()),
+            Some(Slot::Transfer(r)) => Some(**r),
             _ => None,
         }
     }
 
+    /// Forgets the ids and records of days before `first_day` (yyyyMMdd).
+    fn prune_before(&self, first_day: u32) {
+        for s in self.shards.iter() {
+            let mut s = s.lock();
+            let before = s.len();
+            s.retain(|k, _| k.date >= first_day);
+            let after = s.len();
+            if after < before / 2 {
+                s.shrink_to(SHARD_CAPACITY.max(after * 2));
+            }
+        }
+    }
+
+    /// Ids held (all days kept).
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn clear(&self) {
+        self.latest_day.store(0, std::sync::atomic::Ordering::Relaxed);
         for s in self.shards.iter() {
             let mut s = s.lock();
             s.clear();
@@ -163,6 +212,20 @@ mod tests {
         assert!(!r.register(key(1), None));
         let next_day = TranKey { date: 20260303, ..key(1) };
         assert!(r.register(next_day, None));
+    }
+
+    #[test]
+    fn days_past_the_kept_window_are_pruned() {
+        let r = Registry::default();
+        let on = |date: u32, n: u32| TranKey { date, ..key(n) };
+        assert!(r.register(on(20260224, 1), None));
+        assert!(r.register(on(20260225, 2), None));
+        assert!(r.register(on(20260304, 3), None), "8 days kept from 02-25 to 03-04: 02-24 goes, 02-25 stays");
+        assert_eq!(r.len(), 2);
+        assert!(!r.register(on(20260225, 2), None), "a kept day still refuses a reused id");
+        assert_eq!(first_kept_day(20260301), 20260222);
+        assert_eq!(first_kept_day(20250105), 20241229);
+        assert!(std::mem::size_of::<TransferRecord>() <= 32, "{}", std::mem::size_of::<TransferRecord>());
     }
 
     #[test]

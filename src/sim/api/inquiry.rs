@@ -3,7 +3,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use serde_json::{Value, json};
 
-use super::{bank_part, obj, user_account};
+use super::{bank_part, obj, text, user_account};
 use crate::sim::center::Center;
 use crate::sim::http::{BankPart, Ctx, Reply};
 use crate::sim::ledger::{Inout, TxEntry, World};
@@ -21,18 +21,19 @@ pub fn balance(center: &Center, ctx: &Ctx) -> Reply {
         Err(r) => return r,
     };
     let a = &w.accounts[idx];
-    Reply::ok(obj(json!({
-        "bank_name": a.bank_name(),
-        "savings_bank_name": a.savings_bank_name,
-        "fintech_use_num": ctx.str("fintech_use_num"),
-        "balance_amt": a.balance.to_string(),
-        "available_amt": a.balance.to_string(),
-        "account_type": a.account_type,
-        "product_name": a.product_name,
-        "account_issue_date": a.issue_date,
-        "maturity_date": "",
-        "last_tran_date": a.history.last().map(|e| date8(e.at)).unwrap_or_default(),
-    })))
+    let balance = a.balance.to_string();
+    Reply::ok_fields(vec![
+        ("account_issue_date", text(&a.issue_date)),
+        ("account_type", text(&a.account_type)),
+        ("available_amt", text(&balance)),
+        ("balance_amt", balance.into()),
+        ("bank_name", a.bank_name().into()),
+        ("fintech_use_num", text(ctx.str("fintech_use_num"))),
+        ("last_tran_date", a.history.last().map(|e| date8(e.at())).unwrap_or_default().into()),
+        ("maturity_date", "".into()),
+        ("product_name", text(&a.product_name)),
+        ("savings_bank_name", text(&a.savings_bank_name)),
+    ])
     .with_bank(bank_part(ctx, &w, idx, BankRspCode::Ok))
 }
 
@@ -109,8 +110,8 @@ pub fn transaction_list(center: &Center, ctx: &Ctx) -> Reply {
     let kind = ctx.str("inquiry_type");
     let a = &w.accounts[idx];
     let matching = a.history.iter().filter(|e| {
-        e.at >= from
-            && e.at <= to
+        e.at() >= from
+            && e.at() <= to
             && match kind {
                 "I" => e.inout == Inout::In,
                 "O" => e.inout == Inout::Out,
@@ -122,11 +123,11 @@ pub fn transaction_list(center: &Center, ctx: &Ctx) -> Reply {
         .iter()
         .map(|e| {
             json!({
-                "tran_date": date8(e.at),
-                "tran_time": time6(e.at),
+                "tran_date": date8(e.at()),
+                "tran_time": time6(e.at()),
                 "inout_type": e.inout.label(),
-                "tran_type": e.tran_type,
-                "print_content": &*e.print_content,
+                "tran_type": e.tran_type(),
+                "print_content": w.texts.get(e.print_content),
                 "tran_amt": e.amount.to_string(),
                 "after_balance_amt": e.after_balance.to_string(),
                 "branch_name": "본점",
@@ -205,8 +206,10 @@ pub fn remit_list(center: &Center, ctx: &Ctx) -> Reply {
         Err(r) => return r,
     };
     let a = &w.accounts[idx];
-    let inbound =
-        a.history.iter().filter(|e| e.inout == Inout::In && e.counterparty.is_some() && e.at >= from && e.at <= to);
+    let inbound = a
+        .history
+        .iter()
+        .filter(|e| e.inout == Inout::In && e.counterparty().is_some() && e.at() >= from && e.at() <= to);
     let (records, more) = page(inbound, ctx.str("sort_order") == "D", offset);
     let list: Vec<Value> = records.iter().map(|e| remitter(&w, e)).collect();
     Reply::ok(obj(json!({
@@ -221,11 +224,11 @@ pub fn remit_list(center: &Center, ctx: &Ctx) -> Reply {
 }
 
 fn remitter(w: &World, e: &TxEntry) -> Value {
-    let other = &w.accounts[e.counterparty.unwrap_or_default()];
+    let other = &w.accounts[e.counterparty().unwrap_or_default()];
     json!({
-        "tran_date": date8(e.at),
-        "tran_time": time6(e.at),
-        "print_content": &*e.print_content,
+        "tran_date": date8(e.at()),
+        "tran_time": time6(e.at()),
+        "print_content": w.texts.get(e.print_content),
         "tran_amt": e.amount.to_string(),
         "remitter_name": other.holder_name,
         "remitter_bank_code": other.bank_code_std,

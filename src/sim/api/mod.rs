@@ -160,6 +160,11 @@ fn account_record(w: &World, idx: AccountIdx, row: AccountRow) -> Value {
     record
 }
 
+/// A text field of an answer, copied only when it is not empty.
+fn text(s: &str) -> super::http::Text {
+    if s.is_empty() { "".into() } else { s.to_owned().into() }
+}
+
 fn obj(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,

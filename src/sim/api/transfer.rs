@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{bank_part, check_requesting_customer, obj, user_account};
+use super::{bank_part, check_requesting_customer, obj, text, user_account};
 use crate::sim::center::Center;
 use crate::sim::config::Quirk;
 use crate::sim::http::{BankPart, Ctx, MoneyOutcome, MoneyPlan, Reply};
@@ -31,21 +31,21 @@ pub fn plan_withdraw(center: &Center, ctx: &Ctx) -> Result<MoneyPlan, Reply> {
     check_contract_account(center, ctx)?;
     check_requesting_customer(&ctx.params, "")?;
     let amt = amount(ctx.str("tran_amt"), "tran_amt")?;
-    let w = center.world();
+    let mut w = center.world();
     let from = user_account(center, ctx, &w, ctx.str("fintech_use_num"), Some(Consent::Transfer))?;
     let user = w.accounts[from].owner.expect("user account");
-    let wd_print = ctx.opt("wd_print_content").unwrap_or(&center.institution().name).to_string();
-    let dps_print = ctx.str("dps_print_content").to_string();
+    let wd_print = w.texts.intern(ctx.opt("wd_print_content").unwrap_or(&center.institution().name));
+    let dps_print = w.texts.intern(ctx.str("dps_print_content"));
     let key = TranKey::new(&ctx.today(), ctx.str("bank_tran_id")).expect("validated by the pipeline");
     Ok(MoneyPlan {
         record: crate::sim::registry::TransferRecord {
             check_type: CheckType::Withdraw,
             amount: amt,
             state: TransferState::InFlight,
-            wd_print: wd_print.as_str().into(),
-            dps_print: dps_print.as_str().into(),
-            from,
-            to: w.cntr,
+            wd_print,
+            dps_print,
+            from: from as u32,
+            to: w.cntr as u32,
         },
         op: MoneyOp::Withdraw { from, user, amount: amt, wd_print, dps_print },
         key,
@@ -60,30 +60,30 @@ fn render_withdraw(center: &Center, ctx: &Ctx, plan: &MoneyPlan, outcome: &Money
     let cntr = &w.accounts[w.cntr];
     let remain = match outcome {
         MoneyOutcome::Done(done) => done.wd_limit_remain.unwrap_or_default(),
-        _ => w.users[user].remaining_limit(ctx.today().parse().unwrap_or(0)),
+        _ => w.users[user].remaining_limit(crate::spec::time::date_number(ctx.now)),
     };
-    let body = obj(json!({
-        "dps_bank_code_std": cntr.bank_code_std,
-        "dps_bank_code_sub": bank_code_sub(&cntr.bank_code_std),
-        "dps_bank_name": cntr.bank_name(),
-        "dps_account_num_masked": cntr.masked(),
-        "dps_print_content": &*plan.record.dps_print,
-        "dps_account_holder_name": cntr.holder_name,
-        "fintech_use_num": ctx.str("fintech_use_num"),
-        "account_alias": a.alias,
-        "bank_code_std": a.bank_code_std,
-        "bank_code_sub": bank_code_sub(&a.bank_code_std),
-        "bank_name": a.bank_name(),
-        "savings_bank_name": a.savings_bank_name,
-        "account_num_masked": a.masked(),
-        "print_content": &*plan.record.wd_print,
-        "account_holder_name": a.holder_name,
-        "tran_amt": plan.record.amount.to_string(),
-        "wd_limit_remain_amt": remain.to_string(),
-    }));
+    let body = vec![
+        ("account_alias", text(&a.alias)),
+        ("account_holder_name", text(&a.holder_name)),
+        ("account_num_masked", a.masked().into()),
+        ("bank_code_std", text(&a.bank_code_std)),
+        ("bank_code_sub", bank_code_sub(&a.bank_code_std).into()),
+        ("bank_name", a.bank_name().into()),
+        ("dps_account_holder_name", text(&cntr.holder_name)),
+        ("dps_account_num_masked", cntr.masked().into()),
+        ("dps_bank_code_std", text(&cntr.bank_code_std)),
+        ("dps_bank_code_sub", bank_code_sub(&cntr.bank_code_std).into()),
+        ("dps_bank_name", cntr.bank_name().into()),
+        ("dps_print_content", text(w.texts.get(plan.record.dps_print))),
+        ("fintech_use_num", text(ctx.str("fintech_use_num"))),
+        ("print_content", text(w.texts.get(plan.record.wd_print))),
+        ("savings_bank_name", text(&a.savings_bank_name)),
+        ("tran_amt", plan.record.amount.to_string().into()),
+        ("wd_limit_remain_amt", remain.to_string().into()),
+    ];
     match outcome {
         MoneyOutcome::Done(_) | MoneyOutcome::Withheld => {
-            Reply::ok(body).with_bank(bank_part(ctx, &w, from, BankRspCode::Ok))
+            Reply::ok_fields(body).with_bank(bank_part(ctx, &w, from, BankRspCode::Ok))
         }
         MoneyOutcome::Refused(r) => {
             let mut reply = Reply::from_refusal(r);
@@ -104,7 +104,7 @@ pub fn plan_deposit(center: &Center, ctx: &Ctx) -> Result<MoneyPlan, Reply> {
     let field = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     check_requesting_customer(&item, "req_list[0]: ")?;
     let amt = amount(&field("tran_amt"), "req_list[0].tran_amt")?;
-    let w = center.world();
+    let mut w = center.world();
     let fintech = field("fintech_use_num");
     let to = user_account(center, ctx, &w, &fintech, None)?;
     // name_check_option defaults to "on" (KFTC reference, 입금이체). [project rule] The check
@@ -115,18 +115,18 @@ pub fn plan_deposit(center: &Center, ctx: &Ctx) -> Result<MoneyPlan, Reply> {
     if name_check && !expected.trim().is_empty() && expected.trim() != w.accounts[to].holder_name {
         return Err(Reply::error(RspCode::HolderNameMismatch));
     }
-    let wd_print = ctx.str("wd_print_content").to_string();
-    let dps_print = field("print_content");
+    let wd_print = w.texts.intern(ctx.str("wd_print_content"));
+    let dps_print = w.texts.intern(&field("print_content"));
     let key = TranKey::new(&ctx.today(), &field("bank_tran_id")).expect("validated by the pipeline");
     Ok(MoneyPlan {
         record: crate::sim::registry::TransferRecord {
             check_type: CheckType::Deposit,
             amount: amt,
             state: TransferState::InFlight,
-            wd_print: wd_print.as_str().into(),
-            dps_print: dps_print.as_str().into(),
-            from: w.cntr,
-            to,
+            wd_print,
+            dps_print,
+            from: w.cntr as u32,
+            to: to as u32,
         },
         op: MoneyOp::Deposit { to, amount: amt, wd_print, dps_print },
         key,
@@ -158,7 +158,7 @@ fn render_deposit(center: &Center, ctx: &Ctx, plan: &MoneyPlan, outcome: &MoneyO
         "bank_code_sub": bank_code_sub(&a.bank_code_std),
         "bank_name": a.bank_name(),
         "account_num_masked": a.masked(),
-        "print_content": &*plan.record.dps_print,
+        "print_content": w.texts.get(plan.record.dps_print),
         "account_holder_name": a.holder_name,
         "tran_amt": plan.record.amount.to_string(),
         "cms_num": echo("cms_num"),
@@ -170,7 +170,7 @@ fn render_deposit(center: &Center, ctx: &Ctx, plan: &MoneyPlan, outcome: &MoneyO
         "wd_bank_code_sub": bank_code_sub(&cntr.bank_code_std),
         "wd_bank_name": cntr.bank_name(),
         "wd_account_num_masked": cntr.masked(),
-        "wd_print_content": &*plan.record.wd_print,
+        "wd_print_content": w.texts.get(plan.record.wd_print),
         "wd_account_holder_name": cntr.holder_name,
         "res_cnt": "1",
         "res_list": [item],
@@ -205,7 +205,7 @@ fn result_item(center: &Center, ctx: &Ctx, check: CheckType, item: &serde_json::
         TransferState::Refused { bank: None, .. } | TransferState::NotProcessed => return None,
     };
     let w = center.world();
-    let (wd, dps) = (&w.accounts[rec.from], &w.accounts[rec.to]);
+    let (wd, dps) = (&w.accounts[rec.from as usize], &w.accounts[rec.to as usize]);
     let bank_code_tran = if check == CheckType::Withdraw { &wd.bank_code_std } else { &dps.bank_code_std };
     let mut out = json!({
         "tran_no": field("tran_no"),
@@ -223,7 +223,7 @@ fn result_item(center: &Center, ctx: &Ctx, check: CheckType, item: &serde_json::
         out[format!("{prefix}_savings_bank_name")] = a.savings_bank_name.as_str().into();
         out[format!("{prefix}_fintech_use_num")] = a.fintech_use_num.as_deref().unwrap_or("").into();
         out[format!("{prefix}_account_num_masked")] = a.masked().into();
-        out[format!("{prefix}_print_content")] = print.as_ref().into();
+        out[format!("{prefix}_print_content")] = w.texts.get(*print).into();
         out[format!("{prefix}_account_holder_name")] = a.holder_name.as_str().into();
     }
     Some(out)
@@ -293,7 +293,7 @@ pub fn return_claim(center: &Center, ctx: &Ctx) -> Reply {
         _ => rec.amount,
     };
     let mut w = center.world();
-    let (dps, cntr) = (&w.accounts[rec.to], &w.accounts[w.cntr]);
+    let (dps, cntr) = (&w.accounts[rec.to as usize], &w.accounts[w.cntr]);
     let bank_code = dps.bank_code_std.clone();
     let body = obj(json!({
         "dps_bank_code_std": dps.bank_code_std,
@@ -316,7 +316,7 @@ pub fn return_claim(center: &Center, ctx: &Ctx) -> Reply {
         key,
         Claim {
             org,
-            from: rec.to,
+            from: rec.to as usize,
             return_amt,
             decided_at: ctx.now + chrono::Duration::seconds(CLAIM_DECISION_DELAY_SECS),
             state: ClaimState::Received,
