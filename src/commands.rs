@@ -98,6 +98,21 @@ fn write_file(path: &Path, render: impl FnOnce(&mut dyn Write) -> std::io::Resul
     Ok(())
 }
 
+/// The target of `--target FILE` (or the embedded simulator with `quirks`); `None` after
+/// printing why the profile does not load.
+fn target_or_report(path: Option<&Path>, quirks: &[Quirk]) -> Option<Target> {
+    match path {
+        Some(path) => match Target::load(path, quirks.to_vec()) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("{e}");
+                None
+            }
+        },
+        None => Some(Target::embedded(quirks.to_vec())),
+    }
+}
+
 /// `obharness run`: returns the exit code.
 pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let scenarios = match crate::scenario::load(&cmd.paths) {
@@ -113,15 +128,8 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
         eprintln!("error: no scenario matches (paths {:?}, filter {:?}, tags {:?})", cmd.paths, cmd.filter, cmd.tags);
         return Ok(exit::USAGE);
     }
-    let target = match &cmd.target {
-        Some(path) => match Target::load(path, cmd.sim_quirks.clone()) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("{e}");
-                return Ok(exit::USAGE);
-            }
-        },
-        None => Target::embedded(cmd.sim_quirks.clone()),
+    let Some(target) = target_or_report(cmd.target.as_deref(), &cmd.sim_quirks) else {
+        return Ok(exit::USAGE);
     };
     let expected_failures = match &cmd.expected_failures {
         Some(p) => read_expected_failures(p)?,
@@ -541,15 +549,8 @@ pub struct DiffCommand {
 
 /// `obharness diff`: returns the exit code.
 pub fn diff(cmd: DiffCommand) -> anyhow::Result<u8> {
-    let target = match &cmd.target {
-        Some(path) => match Target::load(path, cmd.sim_quirks.clone()) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("{e}");
-                return Ok(exit::USAGE);
-            }
-        },
-        None => Target::embedded(cmd.sim_quirks.clone()),
+    let Some(target) = target_or_report(cmd.target.as_deref(), &cmd.sim_quirks) else {
+        return Ok(exit::USAGE);
     };
     let seed = cmd.seed.unwrap_or_else(rand::random);
     let write_to = cmd.write_scenario.clone().unwrap_or_else(|| PathBuf::from(format!("reports/diff-{seed}.yaml")));
