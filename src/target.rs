@@ -200,6 +200,16 @@ impl Target {
         config
     }
 
+    /// What reports say about this target.
+    pub fn info(&self) -> crate::report::TargetInfo {
+        crate::report::TargetInfo {
+            name: self.profile.name.clone(),
+            base_url: self.base_url_label(),
+            quirks: self.quirks.iter().map(|q| q.name().to_string()).collect(),
+            capabilities: self.capabilities().iter().map(|c| c.name().to_string()).collect(),
+        }
+    }
+
     pub fn base_url_label(&self) -> String {
         self.profile.base_url.clone().unwrap_or_else(|| "in-process (127.0.0.1:ephemeral)".into())
     }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::conform::session::Session;
-use crate::report::{CheckFailure, Outcome, RunReport, ScenarioResult, StepResult, TargetInfo};
+use crate::report::{CheckFailure, Outcome, RunReport, ScenarioResult, StepResult};
 use crate::target::Target;
 use scenario::{ClientOutcome, LoadedClientScenario};
 
@@ -163,12 +163,7 @@ pub async fn run(
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         kind: "client-certification".into(),
-        target: TargetInfo {
-            name: target.profile.name.clone(),
-            base_url: target.base_url_label(),
-            quirks: Vec::new(),
-            capabilities: target.capabilities().iter().map(|c| c.name().to_string()).collect(),
-        },
+        target: target.info(),
         started_at,
         duration_ms: clock.elapsed().as_millis() as u64,
         scenarios: results,

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::golden::GoldenMode;
-use crate::report::{Outcome, RunReport, ScenarioResult, StepResult, TargetInfo};
+use crate::report::{Outcome, RunReport, ScenarioResult, StepResult};
 use crate::scenario::LoadedScenario;
 use crate::scenario::model::{Severity, Step};
 use crate::target::Target;
@@ -128,12 +128,7 @@ pub async fn run(
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         kind: "conformance".into(),
-        target: TargetInfo {
-            name: target.profile.name.clone(),
-            base_url: target.base_url_label(),
-            quirks: target.quirks.iter().map(|q| q.name().to_string()).collect(),
-            capabilities: target.capabilities().iter().map(|c| c.name().to_string()).collect(),
-        },
+        target: target.info(),
         started_at,
         duration_ms: clock.elapsed().as_millis() as u64,
         scenarios: results,

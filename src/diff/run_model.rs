@@ -3,7 +3,7 @@
 //! disagreement the target's answers to the minimal case with the disagreeing step failed.
 
 use super::{DiffOutcome, Finding};
-use crate::report::{CheckFailure, Outcome, RunReport, ScenarioResult, StepResult, TargetInfo};
+use crate::report::{CheckFailure, Outcome, RunReport, ScenarioResult, StepResult};
 use crate::target::Target;
 
 /// The run model of a differential run, for the terminal, JSON, JUnit and HTML writers.
@@ -49,12 +49,7 @@ pub fn report(outcome: &DiffOutcome, target: &Target, started_at: String) -> Run
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         kind: "differential".into(),
-        target: TargetInfo {
-            name: target.profile.name.clone(),
-            base_url: target.base_url_label(),
-            quirks: target.quirks.iter().map(|q| q.name().to_string()).collect(),
-            capabilities: target.capabilities().iter().map(|c| c.name().to_string()).collect(),
-        },
+        target: target.info(),
         started_at,
         duration_ms: outcome.elapsed.as_millis() as u64,
         scenarios: vec![cases],

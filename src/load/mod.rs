@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use goose::prelude::*;
 
 use crate::conform::session::Session;
-use crate::report::model::{LoadModelInfo, LoadReport, TargetInfo};
+use crate::report::model::{LoadModelInfo, LoadReport};
 use crate::target::Target;
 use profile::{LoadPlan, ModelKind};
 
@@ -265,12 +265,7 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
         kind: "load".into(),
         profile: plan.profile.name.clone(),
         source: plan.path.display().to_string(),
-        target: TargetInfo {
-            name: target.profile.name.clone(),
-            base_url: target.base_url_label(),
-            quirks: target.quirks.iter().map(|q| q.name().to_string()).collect(),
-            capabilities: target.capabilities().iter().map(|c| c.name().to_string()).collect(),
-        },
+        target: target.info(),
         started_at,
         duration_ms: window.as_millis() as u64,
         model: model_info(plan),
