@@ -1,6 +1,8 @@
 //! The conformance runner end to end: the real suite, defect modes, load errors, reports,
 //! golden snapshots, skips and expected failures.
 
+#[path = "../support/bounded.rs"]
+mod bounded;
 mod cli;
 mod golden;
 mod hardening;

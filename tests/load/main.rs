@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
+#[path = "../support/bounded.rs"]
+mod bounded;
 mod hardening;
 
 use obharness::load::{self, Silent};
