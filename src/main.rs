@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use obharness::protocol::RspCode;
 use obharness::sim::{self, Quirk, SimConfig};
-use obharness::spec::RspCode;
 use obharness::{commands, exit};
 
 /// mimalloc rather than glibc's malloc: the simulator allocates and frees many small blocks

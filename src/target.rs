@@ -7,11 +7,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::error::LoadError;
+use crate::protocol::RspCode;
+use crate::scenario::error::InputError;
 use crate::scenario::input::load_yaml;
 use crate::scenario::model::Capability;
 use crate::sim::{Quirk, SimConfig};
-use crate::spec::RspCode;
 
 /// A target profile as written in `scenarios/targets/NAME.yaml`.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
@@ -120,23 +120,23 @@ impl Target {
     }
 
     /// Loads a profile; errors name the file, line and column.
-    pub fn load(path: &Path, quirks: Vec<Quirk>) -> Result<Target, LoadError> {
+    pub fn load(path: &Path, quirks: Vec<Quirk>) -> Result<Target, InputError> {
         let (text, profile): (String, TargetProfile) = load_yaml(path, "target profile")?;
         for (from, to) in &profile.code_overrides {
             for code in [from, to] {
                 if RspCode::from_code(code).is_none() {
-                    return Err(LoadError::new(path, format!("code_overrides: '{code}' is not a known rsp_code"))
+                    return Err(InputError::new(path, format!("code_overrides: '{code}' is not a known rsp_code"))
                         .find(&text, code, 1));
                 }
             }
         }
         if profile.kind == TargetKind::Url && profile.base_url.is_none() {
-            return Err(LoadError::new(path, "kind: url needs base_url").find(&text, "kind:", 1));
+            return Err(InputError::new(path, "kind: url needs base_url").find(&text, "kind:", 1));
         }
         if let Some(base) = &profile.base_url
             && let Err(e) = check_base_url(base)
         {
-            return Err(LoadError::new(path, e.to_string()).find(&text, "base_url:", 1));
+            return Err(InputError::new(path, e.to_string()).find(&text, "base_url:", 1));
         }
         if profile.kind == TargetKind::Embedded {
             let mut t = Target::embedded(quirks);
@@ -145,13 +145,13 @@ impl Target {
             return Ok(t);
         }
         if !quirks.is_empty() {
-            return Err(LoadError::new(path, "--sim-quirk applies to the embedded simulator only"));
+            return Err(InputError::new(path, "--sim-quirk applies to the embedded simulator only"));
         }
         let tls_roots = match &profile.tls_ca_file {
             None => Vec::new(),
             Some(file) => {
                 let ca_path = path.parent().unwrap_or(Path::new(".")).join(file);
-                let at = |why: String| LoadError::new(path, why).find(&text, "tls_ca_file", 1);
+                let at = |why: String| InputError::new(path, why).find(&text, "tls_ca_file", 1);
                 let pem = std::fs::read(&ca_path)
                     .map_err(|e| at(format!("tls_ca_file: cannot read {}: {e}", ca_path.display())))?;
                 let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {

@@ -74,7 +74,7 @@ pub fn numbers_sent(journal: &[Entry]) -> Vec<String> {
         match v {
             // An account number sent as a number is named masked, as everywhere in reports.
             Value::Number(n) if crate::report::redact::is_account_key(at.rsplit(['.', ']']).next().unwrap_or(at)) => {
-                out.push(format!("{at} = {}", crate::spec::ids::mask_account_num(&n.to_string())))
+                out.push(format!("{at} = {}", crate::protocol::ids::mask_account_num(&n.to_string())))
             }
             Value::Number(n) => out.push(format!("{at} = {n}")),
             Value::Array(items) => items.iter().enumerate().for_each(|(i, x)| walk(x, &format!("{at}[{i}]"), out)),
@@ -296,9 +296,9 @@ pub fn judge(rule: Rule, journal: &[Entry], f: &Facts<'_>) -> Vec<CheckFailure> 
             let mut out = Vec::new();
             for e in journal.iter().filter(|e| e.bank_tran_id.is_some()) {
                 let id = e.bank_tran_id.as_deref().unwrap_or("");
-                let layout = crate::spec::ids::ClientUseCode::parse(f.client_use_code)
+                let layout = crate::protocol::ids::ClientUseCode::parse(f.client_use_code)
                     .ok()
-                    .is_some_and(|c| crate::spec::BankTranId::parse_for(id, &c).is_ok());
+                    .is_some_and(|c| crate::protocol::BankTranId::parse_for(id, &c).is_ok());
                 if !layout {
                     out.extend(fail(rule, format!("{}U + 9 characters", f.client_use_code), id));
                 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::error::LoadError;
+use crate::scenario::error::InputError;
 use crate::scenario::input::load_yaml;
 use crate::scenario::model::Step;
 
@@ -132,7 +132,7 @@ pub struct LoadedClientScenario {
 }
 
 /// Loads every client scenario under `paths`, reporting all problems at once.
-pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedClientScenario>, crate::scenario::LoadErrors> {
+pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedClientScenario>, crate::scenario::InputErrors> {
     let files = crate::scenario::load::discover(paths)?;
     let mut out = Vec::new();
     let mut errors = Vec::new();
@@ -142,21 +142,21 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedClientScenario>, crate::scena
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(crate::scenario::LoadErrors(errors)) }
+    if errors.is_empty() { Ok(out) } else { Err(crate::scenario::InputErrors(errors)) }
 }
 
-pub fn load_file(path: &Path) -> Result<LoadedClientScenario, LoadError> {
+pub fn load_file(path: &Path) -> Result<LoadedClientScenario, InputError> {
     let (text, scenario): (String, ClientScenario) = load_yaml(path, "client scenario")?;
     if let Err(why) = crate::scenario::load::check_id(&scenario.id) {
-        return Err(LoadError::new(path, format!("scenario id '{}' {why}", scenario.id)).find(&text, "id:", 1));
+        return Err(InputError::new(path, format!("scenario id '{}' {why}", scenario.id)).find(&text, "id:", 1));
     }
     if let Err(why) = check_amount(&scenario.amount) {
-        return Err(LoadError::new(path, format!("amount '{}' {why}", scenario.amount)).find(&text, "amount:", 1));
+        return Err(InputError::new(path, format!("amount '{}' {why}", scenario.amount)).find(&text, "amount:", 1));
     }
     for (i, step) in scenario.setup.iter().enumerate() {
         let kinds = crate::scenario::load::kinds(step);
         if kinds.len() != 1 || !["fault", "advance_clock", "sleep_ms", "call"].contains(&kinds[0]) {
-            return Err(LoadError::new(
+            return Err(InputError::new(
                 path,
                 format!("setup step {}: give one of fault, advance_clock, sleep_ms, call", i + 1),
             )
@@ -181,17 +181,17 @@ pub fn load_file(path: &Path) -> Result<LoadedClientScenario, LoadError> {
         return Err(e);
     }
     if scenario.rules.is_empty() {
-        return Err(LoadError::new(path, "rules: name at least one rule").find(&text, "rules:", 1));
+        return Err(InputError::new(path, "rules: name at least one rule").find(&text, "rules:", 1));
     }
     if scenario.rules.contains(&Rule::ReportsOutcome) && scenario.expect_outcome.is_none() {
-        return Err(LoadError::new(path, "rule reports-outcome needs expect_outcome").find(
+        return Err(InputError::new(path, "rule reports-outcome needs expect_outcome").find(
             &text,
             "reports-outcome",
             1,
         ));
     }
     if scenario.wait_ms == 0 || scenario.wait_ms > 120_000 {
-        return Err(LoadError::new(path, "wait_ms must be 1 to 120000").find(&text, "wait_ms", 1));
+        return Err(InputError::new(path, "wait_ms must be 1 to 120000").find(&text, "wait_ms", 1));
     }
     Ok(LoadedClientScenario { path: path.to_path_buf(), scenario })
 }

@@ -3,11 +3,11 @@
 
 use serde_json::Value;
 
+use crate::protocol::ApiId;
+use crate::protocol::fields::check_response;
 use crate::report::CheckFailure;
 use crate::scenario::model::{Expect, JsonCheck};
 use crate::scenario::template::{Template, TemplateError, eval_int};
-use crate::spec::ApiId;
-use crate::spec::fields::check_response;
 use crate::target::Target;
 
 /// One answer as the checks see it.

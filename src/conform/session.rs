@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+use crate::protocol::time::{kst, tran_dtime};
 use crate::sim::SimHandle;
-use crate::spec::time::{kst, tran_dtime};
 use crate::target::{Target, TargetData, TargetKind};
 
 pub struct Session {

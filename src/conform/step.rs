@@ -9,11 +9,11 @@ use serde_json::{Map, Value, json};
 use super::expect::{Answer, evaluate, text_of};
 use super::session::Session;
 use crate::golden::{self, GoldenMode, GoldenResult};
+use crate::protocol::{ApiId, ParamsIn, Scope};
 use crate::report::{CheckFailure, Outcome, StepResult};
 use crate::scenario::model::{ClockAdvance, Step, WithValue};
 use crate::scenario::request::{self, Fresh};
 use crate::scenario::template::{Template, TemplateError};
-use crate::spec::{ApiId, ParamsIn, Scope};
 use crate::target::{Target, join_path};
 
 /// What a step needs besides the session.
@@ -132,7 +132,7 @@ pub async fn run(ctx: &StepCtx<'_>, session: &mut Session, step: &Step, index: u
             ClockAdvance::To(time_of_day) => session.admin_get("/_sim/clock").await.and_then(|c| {
                 let now = c["now"].as_str().and_then(|n| chrono::DateTime::parse_from_rfc3339(n).ok());
                 let now = now.ok_or_else(|| format!("GET /_sim/clock: no clock in {c}"))?;
-                let now = now.with_timezone(&crate::spec::time::kst());
+                let now = now.with_timezone(&crate::protocol::time::kst());
                 let since_midnight = chrono::Timelike::num_seconds_from_midnight(&now);
                 Ok(u64::from((time_of_day + 86_400 - since_midnight) % 86_400))
             }),

@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use super::ops::Account;
 use crate::conform::expect::{effective_rsp_code, text_of};
+use crate::protocol::ApiId;
+use crate::protocol::fields::{FieldError, check_response, unknown_answer_fields};
 use crate::report::StepResult;
-use crate::spec::ApiId;
-use crate::spec::fields::{FieldError, check_response, unknown_answer_fields};
 use crate::target::Target;
 
 /// The parts of one answer that are compared.

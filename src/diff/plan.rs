@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use serde_yaml::{Mapping, Value};
 
 use super::ops::{Account, BadJson, ELSEWHERE, Fault, Op, Source};
+use crate::protocol::ApiId;
 use crate::scenario::model::{Capability, Step};
-use crate::spec::ApiId;
 
 /// Seconds from the embedded clock start (10:00 KST) to the next midnight.
 const FIRST_DAY_LEFT: u64 = 14 * 3_600;

@@ -8,8 +8,8 @@ use serde_yaml::{Mapping, Value};
 use super::compare::{self, Aspect, Disagreement, WATCHED};
 use super::lockstep::Trace;
 use super::plan::{self, Plan};
+use crate::protocol::ApiId;
 use crate::report::StepResult;
-use crate::spec::ApiId;
 
 fn s(text: &str) -> Value {
     Value::String(text.to_string())

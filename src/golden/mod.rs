@@ -87,7 +87,7 @@ fn redact(v: &mut Value, at: &str) -> Result<(), String> {
                     && crate::report::redact::is_account_key(k)
                 {
                     // Snapshots are committed: account numbers as the center masks them.
-                    *s = crate::spec::ids::mask_account_num(s);
+                    *s = crate::protocol::ids::mask_account_num(s);
                 } else {
                     redact(item, &path)?;
                 }

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{ImportError, ImportReport, Skipped};
+use crate::protocol::{Api, ApiId, ParamsIn};
 use crate::scenario::load::BUILTIN_VARS;
-use crate::spec::{Api, ApiId, ParamsIn};
 
 /// Largest collection or environment file read.
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;

@@ -19,10 +19,10 @@ use serde_json::{Map, Value};
 use super::profile::{LoadPlan, ModelKind, ThinkTime};
 use super::recorder::{Aggregate, Ending, UserRecorder};
 use crate::conform::session::Session;
+use crate::protocol::{ApiId, ParamsIn};
 use crate::scenario::model::WithValue;
 use crate::scenario::request::{self, Fresh};
 use crate::scenario::template::Template;
-use crate::spec::{ApiId, ParamsIn};
 
 /// One call of the mix, prepared once: everything but the fresh bank_tran_id.
 pub struct Entry {
@@ -81,11 +81,6 @@ impl Schedule {
 
     fn take(&self) -> u64 {
         self.next.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Slots handed out (some may be past the end).
-    pub fn taken(&self) -> u64 {
-        self.next.load(Ordering::Relaxed).min(self.total)
     }
 }
 

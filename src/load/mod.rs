@@ -233,7 +233,7 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
     let window = if completed { plan.duration } else { end.saturating_duration_since(start).min(plan.duration) };
     let agg = shared.agg.lock();
     // Several mix entries may call one API: the report has one row per API, in mix order.
-    let mut by_api: Vec<(crate::spec::ApiId, recorder::ApiTally)> = Vec::new();
+    let mut by_api: Vec<(crate::protocol::ApiId, recorder::ApiTally)> = Vec::new();
     for (tally, e) in agg.apis.iter().zip(&shared.entries) {
         match by_api.iter_mut().find(|(api, _)| *api == e.api) {
             Some((_, merged)) => merged.add(tally),

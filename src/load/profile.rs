@@ -8,10 +8,10 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::error::LoadError;
+use crate::protocol::ApiId;
+use crate::scenario::error::InputError;
 use crate::scenario::model::{Capability, Expect, Step, WithValue};
 use crate::scenario::template::Template;
-use crate::spec::ApiId;
 
 /// A profile as written.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -139,7 +139,7 @@ fn one() -> u32 {
 }
 
 impl MixEntry {
-    /// The conformance step this entry is, for the shared request builder.
+    /// The conformance step this entry is, so profiles go through the scenario checker.
     pub fn step(&self) -> Step {
         Step {
             call: Some(self.call),
@@ -304,14 +304,14 @@ impl ModelKind {
 pub const MAX_DURATION: Duration = Duration::from_secs(3600);
 
 /// Loads and checks a profile; errors name the file, line and column.
-pub fn load(path: &Path) -> Result<LoadPlan, LoadError> {
+pub fn load(path: &Path) -> Result<LoadPlan, InputError> {
     let text = crate::scenario::input::read_text(path)?;
     parse(path, &text)
 }
 
-pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, LoadError> {
+pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, InputError> {
     let profile: Profile = crate::scenario::input::parse_yaml(path, text, "load profile")?;
-    let err = |msg: String, needle: &str| LoadError::new(path, msg).find(text, needle, 1);
+    let err = |msg: String, needle: &str| InputError::new(path, msg).find(text, needle, 1);
     if profile.mix.is_empty() {
         return Err(err("mix: at least one call is needed".into(), "mix:"));
     }
@@ -369,7 +369,7 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, LoadError> {
             return Err(err("thresholds: rsp_code goes with share_at_least or share_at_most".into(), "thresholds:"));
         }
         if let Some(code) = &t.rsp_code
-            && crate::spec::RspCode::from_code(code).is_none()
+            && crate::protocol::RspCode::from_code(code).is_none()
         {
             return Err(err(format!("thresholds: '{code}' is not a known rsp_code"), code));
         }
@@ -454,7 +454,7 @@ pub const MAX_THINK_TIME: Duration = Duration::from_secs(60);
 mod tests {
     use super::*;
 
-    fn plan(text: &str) -> Result<LoadPlan, LoadError> {
+    fn plan(text: &str) -> Result<LoadPlan, InputError> {
         parse(Path::new("p.yaml"), text)
     }
 

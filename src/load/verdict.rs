@@ -171,7 +171,7 @@ mod tests {
         let closed = ModelKind::Closed { stages: vec![], increase_rate: None };
         let t = |th: Threshold| evaluate(&th, &apis, &overall, &closed, 10.0);
         let pass = t(Threshold {
-            api: Some(crate::spec::ApiId::AccountBalance),
+            api: Some(crate::protocol::ApiId::AccountBalance),
             p99: Some(Span(Duration::from_millis(50))),
             ..Default::default()
         });
@@ -185,7 +185,7 @@ mod tests {
             t(Threshold { rsp_code: Some("A0000".into()), share_at_least: Some(Percent(99.0)), ..Default::default() });
         assert!(share.passed, "{share:?}");
         let missing = t(Threshold {
-            api: Some(crate::spec::ApiId::UserMe),
+            api: Some(crate::protocol::ApiId::UserMe),
             p99: Some(Span(Duration::from_millis(50))),
             ..Default::default()
         });

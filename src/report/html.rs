@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::model::{ApiStats, CheckFailure, LoadReport, Outcome, RunReport, ScenarioResult, StepResult};
 use super::svg::{self, Bar, Series};
 use super::terminal::{Verdict, check_summary, failing_steps, multi_line, one_line, redact_check, redact_secrets};
-use crate::spec::codes::{Handling, RspCode};
+use crate::protocol::codes::{Handling, RspCode};
 
 /// Request and response bodies longer than this (pretty-printed, in characters) are cut.
 pub const MAX_BODY_CHARS: usize = 20_000;

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::model::{ScenarioResult, StepResult};
-use crate::spec::ids::mask_account_num;
+use crate::protocol::ids::mask_account_num;
 
 pub const REDACTED: &str = "[redacted]";
 

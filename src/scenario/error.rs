@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// A problem in a scenario, fragment or target file, found before anything is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadError {
+pub struct InputError {
     pub file: PathBuf,
     /// 1-based; 0 when unknown.
     pub line: usize,
@@ -17,13 +17,20 @@ pub struct LoadError {
     pub width: usize,
 }
 
-impl LoadError {
-    pub fn new(file: &Path, message: impl Into<String>) -> LoadError {
-        LoadError { file: file.to_path_buf(), line: 0, column: 0, message: message.into(), source_line: None, width: 1 }
+impl InputError {
+    pub fn new(file: &Path, message: impl Into<String>) -> InputError {
+        InputError {
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+            message: message.into(),
+            source_line: None,
+            width: 1,
+        }
     }
 
     /// Places the error at `line:column` of `text`, underlining the token there.
-    pub fn at(mut self, text: &str, line: usize, column: usize) -> LoadError {
+    pub fn at(mut self, text: &str, line: usize, column: usize) -> InputError {
         self.line = line;
         self.column = column;
         if let Some(src) = text.lines().nth(line.saturating_sub(1)) {
@@ -36,7 +43,7 @@ impl LoadError {
 
     /// Places the error at the first occurrence of `needle` in `text` (for problems found
     /// after parsing, such as an undefined variable), searching from line `from` on.
-    pub fn find(self, text: &str, needle: &str, from: usize) -> LoadError {
+    pub fn find(self, text: &str, needle: &str, from: usize) -> InputError {
         for (i, line) in text.lines().enumerate().skip(from.saturating_sub(1)) {
             if let Some(col) = line.find(needle) {
                 let column = line[..col].chars().count() + 1;
@@ -47,14 +54,9 @@ impl LoadError {
         }
         self
     }
-
-    /// The plain rendering (also used inside JUnit and JSON).
-    pub fn render(&self) -> String {
-        self.to_string()
-    }
 }
 
-impl fmt::Display for LoadError {
+impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "error: {}", self.message)?;
         if self.line == 0 {
@@ -72,13 +74,13 @@ impl fmt::Display for LoadError {
     }
 }
 
-impl std::error::Error for LoadError {}
+impl std::error::Error for InputError {}
 
 /// Every problem found in a set of files (loading goes on to report them all).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadErrors(pub Vec<LoadError>);
+pub struct InputErrors(pub Vec<InputError>);
 
-impl fmt::Display for LoadErrors {
+impl fmt::Display for InputErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, e) in self.0.iter().enumerate() {
             if i > 0 {
@@ -91,10 +93,10 @@ impl fmt::Display for LoadErrors {
     }
 }
 
-impl std::error::Error for LoadErrors {}
+impl std::error::Error for InputErrors {}
 
 /// Converts a serde_yaml error into a positioned load error.
-pub fn from_yaml(file: &Path, text: &str, e: &serde_yaml::Error) -> LoadError {
+pub fn from_yaml(file: &Path, text: &str, e: &serde_yaml::Error) -> InputError {
     let mut message = e.to_string();
     // serde_yaml appends " at line L column C"; the position is shown separately.
     if let Some(i) = message.rfind(" at line ") {
@@ -103,7 +105,7 @@ pub fn from_yaml(file: &Path, text: &str, e: &serde_yaml::Error) -> LoadError {
     // A value error is reported at its key; point at the quoted offending value instead
     // when it is on that line.
     let quoted = message.split('\'').nth(1).filter(|q| !q.is_empty()).map(str::to_string);
-    let err = LoadError::new(file, message);
+    let err = InputError::new(file, message);
     match e.location() {
         Some(l) => {
             // Buffered values (internally tagged enums) lose their position: look for the
@@ -127,7 +129,8 @@ mod tests {
     #[test]
     fn renders_the_line_and_a_caret_under_the_token() {
         let text = "id: X\nsteps:\n  - call: transfer.withdrw\n";
-        let e = LoadError::new(Path::new("s.yaml"), "unknown API 'transfer.withdrw'").find(text, "transfer.withdrw", 1);
+        let e =
+            InputError::new(Path::new("s.yaml"), "unknown API 'transfer.withdrw'").find(text, "transfer.withdrw", 1);
         assert_eq!(
             e.to_string(),
             "error: unknown API 'transfer.withdrw'\n  --> s.yaml:3:11\n  |\n3 |   - call: transfer.withdrw\n  |           ^^^^^^^^^^^^^^^^"

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use super::error::{LoadError, from_yaml};
+use super::error::{InputError, from_yaml};
 
 /// Largest input file read.
 pub const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;
@@ -38,7 +38,7 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 }
 
 /// Reads a text input file: a regular file of at most [`MAX_INPUT_BYTES`] in UTF-8.
-pub fn read_text(path: &Path) -> Result<String, LoadError> {
+pub fn read_text(path: &Path) -> Result<String, InputError> {
     read_text_limited(path, MAX_INPUT_BYTES)
 }
 
@@ -46,8 +46,8 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
 pub const MAX_RUN_JSON_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Reads a text file: a regular file of at most `limit` bytes in UTF-8.
-pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, LoadError> {
-    let cannot = |why: String| LoadError::new(path, format!("cannot read: {why}"));
+pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, InputError> {
+    let cannot = |why: String| InputError::new(path, format!("cannot read: {why}"));
     // Looked at before opening: opening a FIFO for reading blocks until a writer comes.
     let meta = std::fs::metadata(path).map_err(|e| cannot(e.to_string()))?;
     if !meta.is_file() {
@@ -73,7 +73,7 @@ pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, LoadError> {
         let valid = std::str::from_utf8(valid).unwrap_or("");
         let line = valid.matches('\n').count() + 1;
         let column = valid.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
-        let mut err = LoadError::new(path, "not UTF-8 text: save the file as UTF-8");
+        let mut err = InputError::new(path, "not UTF-8 text: save the file as UTF-8");
         err.line = line;
         err.column = column;
         err
@@ -87,7 +87,7 @@ fn is_yaml_name(path: &Path) -> bool {
 
 /// An error about a file not named as YAML keeps its position but neither its source line
 /// nor a message that could quote the content (`include: /etc/shadow`).
-fn quiet(path: &Path, what: &str, mut e: LoadError) -> LoadError {
+fn quiet(path: &Path, what: &str, mut e: InputError) -> InputError {
     if !is_yaml_name(path) {
         e.source_line = None;
         e.message = format!("not a valid {what} (content not shown: the file is not named *.yaml, *.yml or *.json)");
@@ -96,32 +96,32 @@ fn quiet(path: &Path, what: &str, mut e: LoadError) -> LoadError {
 }
 
 /// Reads and parses one YAML input file as `T` (`what` names the format for messages).
-pub fn load_yaml<T: DeserializeOwned>(path: &Path, what: &str) -> Result<(String, T), LoadError> {
+pub fn load_yaml<T: DeserializeOwned>(path: &Path, what: &str) -> Result<(String, T), InputError> {
     let text = read_text(path)?;
     let value = parse_yaml(path, &text, what)?;
     Ok((text, value))
 }
 
 /// Parses YAML text as `T`: nesting bounded first, one document, a mapping at the top.
-pub fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str, what: &str) -> Result<T, LoadError> {
+pub fn parse_yaml<T: DeserializeOwned>(path: &Path, text: &str, what: &str) -> Result<T, InputError> {
     if let Some((line, column)) = too_deep(text) {
-        let mut e = LoadError::new(path, format!("nested more than {MAX_NESTING} levels deep"));
+        let mut e = InputError::new(path, format!("nested more than {MAX_NESTING} levels deep"));
         e.line = line;
         e.column = column;
         return Err(e);
     }
     if let Some(line) = second_document(text) {
-        let e = LoadError::new(path, format!("a second YAML document: a {what} file holds one document"));
+        let e = InputError::new(path, format!("a second YAML document: a {what} file holds one document"));
         return Err(quiet(path, what, e.at(text, line, 1)));
     }
     match serde_yaml::from_str::<serde_yaml::Value>(text) {
         Ok(serde_yaml::Value::Mapping(_)) => {}
         Ok(serde_yaml::Value::Null) => {
-            return Err(LoadError::new(path, format!("the file is empty: expected a {what}")));
+            return Err(InputError::new(path, format!("the file is empty: expected a {what}")));
         }
         Ok(_) => {
             // Whatever this file is, its content stays out of the message.
-            let mut e = LoadError::new(path, format!("not a YAML mapping: expected a {what}"));
+            let mut e = InputError::new(path, format!("not a YAML mapping: expected a {what}"));
             e.line = 1;
             e.column = 1;
             return Err(e);

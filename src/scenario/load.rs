@@ -4,11 +4,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use super::error::{LoadError, LoadErrors};
+use super::error::{InputError, InputErrors};
 use super::input::{parse_yaml, read_text};
 use super::model::{Capability, Fragment, JsonCheck, Scenario, Step, WithValue};
 use super::template::Template;
-use crate::spec::suggest;
+use crate::protocol::suggest;
 
 /// Variables the runner provides to every scenario (see `docs/scenarios.md`).
 pub const BUILTIN_VARS: &[&str] = &[
@@ -67,7 +67,7 @@ pub struct LoadedScenario {
 
 /// Finds scenario files under `paths` (files, or directories searched recursively for
 /// `*.yaml`/`*.yml`, skipping `fragments/` directories), in a stable order.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadErrors> {
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputErrors> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
@@ -76,14 +76,14 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadErrors> {
         } else if p.is_file() {
             files.push(p.clone());
         } else if p.exists() {
-            errors.push(LoadError::new(p, "cannot read: not a regular file (only regular files are read)"));
+            errors.push(InputError::new(p, "cannot read: not a regular file (only regular files are read)"));
         } else {
-            errors.push(LoadError::new(p, "no such file or directory"));
+            errors.push(InputError::new(p, "no such file or directory"));
         }
     }
     files.sort();
     files.dedup();
-    if errors.is_empty() { Ok(files) } else { Err(LoadErrors(errors)) }
+    if errors.is_empty() { Ok(files) } else { Err(InputErrors(errors)) }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -101,7 +101,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// Loads and checks every scenario; reports all problems at once.
-pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, LoadErrors> {
+pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, InputErrors> {
     let files = discover(paths)?;
     let mut out = Vec::new();
     let mut errors = Vec::new();
@@ -112,7 +112,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, LoadErrors> {
                 if let Some(first) = ids.insert(s.scenario.id.clone(), file.clone()) {
                     let text = read_text(&file).unwrap_or_default();
                     errors.push(
-                        LoadError::new(
+                        InputError::new(
                             &file,
                             format!("scenario id '{}' is also used by {}", s.scenario.id, first.display()),
                         )
@@ -124,24 +124,24 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedScenario>, LoadErrors> {
             Err(mut e) => errors.append(&mut e),
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(LoadErrors(errors)) }
+    if errors.is_empty() { Ok(out) } else { Err(InputErrors(errors)) }
 }
 
 /// Loads one scenario file.
-pub fn load_file(path: &Path) -> Result<LoadedScenario, Vec<LoadError>> {
+pub fn load_file(path: &Path) -> Result<LoadedScenario, Vec<InputError>> {
     let text = super::input::read_text(path).map_err(|e| vec![e])?;
     load_text(path, &text)
 }
 
 /// Loads scenario text; `path` names it and anchors includes.
-pub fn load_text(path: &Path, text: &str) -> Result<LoadedScenario, Vec<LoadError>> {
+pub fn load_text(path: &Path, text: &str) -> Result<LoadedScenario, Vec<InputError>> {
     let mut scenario: Scenario = parse_yaml(path, text, "scenario").map_err(|e| vec![e])?;
     let mut errors = Vec::new();
     if let Err(why) = check_id(&scenario.id) {
-        errors.push(LoadError::new(path, format!("scenario id '{}' {why}", scenario.id)).find(text, "id:", 1));
+        errors.push(InputError::new(path, format!("scenario id '{}' {why}", scenario.id)).find(text, "id:", 1));
     }
     if scenario.steps.is_empty() {
-        errors.push(LoadError::new(path, "steps: a scenario needs at least one step").find(text, "steps:", 1));
+        errors.push(InputError::new(path, "steps: a scenario needs at least one step").find(text, "steps:", 1));
     }
     let mut requires: BTreeSet<Capability> = scenario.requires.iter().copied().collect();
     let mut stack = vec![path.to_path_buf()];
@@ -155,7 +155,7 @@ pub fn load_text(path: &Path, text: &str) -> Result<LoadedScenario, Vec<LoadErro
         let size = t.max_len(&|v| sizes.get(v).copied().unwrap_or(BUILTIN_VAR_SIZE));
         if size > MAX_VAR_BYTES {
             errors.push(
-                LoadError::new(
+                InputError::new(
                     path,
                     format!("vars.{name} expands to {size} bytes, more than the {MAX_VAR_BYTES} a variable may hold"),
                 )
@@ -176,7 +176,7 @@ fn expand(
     steps: Vec<Step>,
     requires: &mut BTreeSet<Capability>,
     stack: &mut Vec<PathBuf>,
-    errors: &mut Vec<LoadError>,
+    errors: &mut Vec<InputError>,
 ) -> Vec<Step> {
     let mut out = Vec::new();
     for step in steps {
@@ -186,14 +186,14 @@ fn expand(
         };
         let target = file.parent().unwrap_or(Path::new(".")).join(&inc);
         if stack.iter().any(|p| p == &target) || stack.len() > 8 {
-            errors.push(LoadError::new(file, format!("include '{inc}' forms a cycle")).find(text, &inc, 1));
+            errors.push(InputError::new(file, format!("include '{inc}' forms a cycle")).find(text, &inc, 1));
             continue;
         }
         let ftext = match read_text(&target) {
             Ok(t) => t,
             Err(e) => {
                 errors.push(
-                    LoadError::new(file, format!("cannot include '{}': {}", target.display(), e.message))
+                    InputError::new(file, format!("cannot include '{}': {}", target.display(), e.message))
                         .find(text, &inc, 1),
                 );
                 continue;
@@ -212,14 +212,14 @@ fn expand(
     out
 }
 
-fn check_template(path: &Path, text: &str, t: &Template, known: &BTreeSet<String>, errors: &mut Vec<LoadError>) {
+fn check_template(path: &Path, text: &str, t: &Template, known: &BTreeSet<String>, errors: &mut Vec<InputError>) {
     for v in t.vars() {
         if !known.contains(v) {
             let hint = suggest(v, known.iter().map(String::as_str))
                 .map(|s| format!(" — did you mean '${{{s}}}'?"))
                 .unwrap_or_default();
             errors.push(
-                LoadError::new(
+                InputError::new(
                     path,
                     format!(
                         "unknown variable '${{{v}}}'{hint} (variables: vars, captures of earlier steps, built-ins)"
@@ -236,12 +236,12 @@ fn check_structure(
     text: &str,
     v: &serde_json::Value,
     known: &BTreeSet<String>,
-    errors: &mut Vec<LoadError>,
+    errors: &mut Vec<InputError>,
 ) {
     match v {
         serde_json::Value::String(s) => match Template::parse(s) {
             Ok(t) => check_template(path, text, &t, known, errors),
-            Err(e) => errors.push(LoadError::new(path, e.to_string()).find(text, s, 1)),
+            Err(e) => errors.push(InputError::new(path, e.to_string()).find(text, s, 1)),
         },
         serde_json::Value::Array(items) => items.iter().for_each(|i| check_structure(path, text, i, known, errors)),
         serde_json::Value::Object(m) => m.values().for_each(|i| check_structure(path, text, i, known, errors)),
@@ -277,7 +277,7 @@ pub fn check_steps(
     declared: &BTreeSet<Capability>,
     known: &mut BTreeSet<String>,
     var_sizes: &HashMap<String, usize>,
-) -> Vec<LoadError> {
+) -> Vec<InputError> {
     let mut errors = Vec::new();
     let mut parallels = Vec::new();
     parallel_numbers(steps, prefix, &mut parallels);
@@ -341,14 +341,14 @@ fn check_step(
     step: &Step,
     known: &mut BTreeSet<String>,
     in_parallel: bool,
-    errors: &mut Vec<LoadError>,
+    errors: &mut Vec<InputError>,
 ) {
     let (path, text, declared) = (ctx.path, ctx.text, ctx.declared);
     let label = match &step.name {
         Some(n) => format!("step {number} \"{n}\""),
         None => format!("step {number}"),
     };
-    let locate = |e: LoadError| match (&step.name, step.call) {
+    let locate = |e: InputError| match (&step.name, step.call) {
         (Some(n), _) => e.find(text, n, 1),
         (None, Some(api)) => e.find(text, api.as_str(), 1),
         // A parallel step is the nth `parallel:` of the file (n counted in step order).
@@ -371,7 +371,7 @@ fn check_step(
         } else {
             format!("{label} has several kinds ({}); split it into one step each", kinds.join(", "))
         };
-        errors.push(locate(LoadError::new(path, msg)));
+        errors.push(locate(InputError::new(path, msg)));
         return;
     }
     let kind = kinds[0];
@@ -385,13 +385,13 @@ fn check_step(
             || step.retry.is_some()
             || step.from_ip.is_some())
     {
-        errors.push(locate(LoadError::new(
+        errors.push(locate(InputError::new(
             path,
             format!("{label}: as/with/capture/expect/retry/from_ip belong to call and request steps"),
         )));
     }
     if in_parallel && !is_call {
-        errors.push(locate(LoadError::new(path, format!("{label}: only call and request steps can run in parallel"))));
+        errors.push(locate(InputError::new(path, format!("{label}: only call and request steps can run in parallel"))));
     }
     let needs = match kind {
         "advance_clock" => Some(Capability::ClockControl),
@@ -403,7 +403,7 @@ fn check_step(
     if let Some(cap) = needs
         && !declared.contains(&cap)
     {
-        errors.push(locate(LoadError::new(
+        errors.push(locate(InputError::new(
             path,
             format!("{label} needs the target capability '{}': add it to `requires`", cap.name()),
         )));
@@ -415,7 +415,7 @@ fn check_step(
             if !fields.contains(&key.as_str()) {
                 let hint =
                     suggest(key, fields.iter().copied()).map(|s| format!(" — did you mean '{s}'?")).unwrap_or_default();
-                errors.push(LoadError::new(path, format!("'{key}' is not a request field of {api}{hint}")).find(
+                errors.push(InputError::new(path, format!("'{key}' is not a request field of {api}{hint}")).find(
                     text,
                     &format!("{key}:"),
                     1,
@@ -429,7 +429,7 @@ fn check_step(
             let s = t.source();
             if !["user", "institution", "none"].contains(&s) && !s.starts_with("user:") {
                 errors.push(
-                    LoadError::new(
+                    InputError::new(
                         path,
                         format!("as: '{s}' is not a credential (user, user:SEQ, institution, none, or ${{token}})"),
                     )
@@ -463,7 +463,7 @@ fn check_step(
         .chain(parsed.iter())
         .fold(0usize, |n, t| n.saturating_add(t.max_len(&|v| ctx.var_size(v))));
     if total > MAX_STEP_BYTES {
-        errors.push(locate(LoadError::new(
+        errors.push(locate(InputError::new(
             path,
             format!("{label} can expand to {total} bytes, more than the {MAX_STEP_BYTES} a step may send"),
         )));
@@ -474,7 +474,7 @@ fn check_step(
         if r.path.vars().next().is_none()
             && let Err(e) = crate::target::check_path(r.path.source())
         {
-            errors.push(LoadError::new(path, format!("{label}: {e}")).find(text, r.path.source(), 1));
+            errors.push(InputError::new(path, format!("{label}: {e}")).find(text, r.path.source(), 1));
         }
     }
     for t in step.headers.values() {
@@ -483,14 +483,14 @@ fn check_step(
     // Every wait is bounded: a scenario cannot hang a run.
     if step.sleep_ms.is_some_and(|ms| ms > MAX_WAIT_MS) {
         errors.push(
-            LoadError::new(path, format!("{label}: sleep_ms is at most {MAX_WAIT_MS}")).find(text, "sleep_ms", 1),
+            InputError::new(path, format!("{label}: sleep_ms is at most {MAX_WAIT_MS}")).find(text, "sleep_ms", 1),
         );
     }
     if let Some(r) = &step.retry
         && (r.times == 0 || r.times > MAX_RETRIES || r.delay_ms > MAX_WAIT_MS)
     {
         errors.push(
-            LoadError::new(
+            InputError::new(
                 path,
                 format!("{label}: retry takes 1 to {MAX_RETRIES} times and a delay_ms of at most {MAX_WAIT_MS}"),
             )
@@ -500,7 +500,7 @@ fn check_step(
     if let Some(f) = &step.fault
         && (f.arm.is_some() == f.clear)
     {
-        errors.push(locate(LoadError::new(
+        errors.push(locate(InputError::new(
             path,
             format!("{label}: fault needs exactly one of arm: RULE or clear: true"),
         )));
@@ -528,16 +528,16 @@ fn check_step(
             if let Some(re) = &c.regex
                 && let Err(err) = regex::Regex::new(re)
             {
-                errors.push(LoadError::new(path, format!("regex '{re}': {err}")).find(text, re, 1));
+                errors.push(InputError::new(path, format!("regex '{re}': {err}")).find(text, re, 1));
             }
         }
         for code in e.rsp_code.iter().flat_map(|o| o.items()) {
             let s = code.source();
-            if code.vars().next().is_none() && crate::spec::RspCode::from_code(s).is_none() && s != "O0000" {
-                let hint = suggest(s, crate::spec::RspCode::ALL.iter().map(|c| c.code()))
+            if code.vars().next().is_none() && crate::protocol::RspCode::from_code(s).is_none() && s != "O0000" {
+                let hint = suggest(s, crate::protocol::RspCode::ALL.iter().map(|c| c.code()))
                     .map(|c| format!(" — did you mean '{c}'?"))
                     .unwrap_or_default();
-                errors.push(LoadError::new(path, format!("'{s}' is not a known rsp_code{hint}")).find(text, s, 1));
+                errors.push(InputError::new(path, format!("'{s}' is not a known rsp_code{hint}")).find(text, s, 1));
             }
         }
     }
@@ -549,7 +549,7 @@ fn check_step(
 mod tests {
     use super::*;
 
-    fn load(text: &str) -> Result<LoadedScenario, Vec<LoadError>> {
+    fn load(text: &str) -> Result<LoadedScenario, Vec<InputError>> {
         load_text(Path::new("t.yaml"), text)
     }
 

@@ -10,6 +10,6 @@ pub mod model;
 pub mod request;
 pub mod template;
 
-pub use error::{LoadError, LoadErrors};
+pub use error::{InputError, InputErrors};
 pub use load::{LoadedScenario, load};
 pub use model::{Capability, Scenario, Step};

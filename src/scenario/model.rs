@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::jsonpath::JsonPath;
 use super::template::Template;
-use crate::spec::ApiId;
+use crate::protocol::ApiId;
 
 /// One scenario file.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::spec::{ApiId, Format};
+use crate::protocol::{ApiId, Format};
 use crate::target::TargetData;
 
 /// Values that change per request.
@@ -80,7 +80,7 @@ fn default_for(api: ApiId, field: &str, data: &TargetData, fresh: &mut Fresh<'_>
 /// 계좌 or fintech_use_num, 수취조회 a recipient (by account unless the caller names a
 /// fintech_use_num), headless consent its user, 계좌실명조회 its birth date, and the callback
 /// echoes client_info.
-fn fills(api: ApiId, f: &crate::spec::Field, overrides: &Map<String, Value>) -> bool {
+fn fills(api: ApiId, f: &crate::protocol::Field, overrides: &Map<String, Value>) -> bool {
     let named = |k: &str| overrides.contains_key(k);
     f.required
         || match f.name {
@@ -94,7 +94,7 @@ fn fills(api: ApiId, f: &crate::spec::Field, overrides: &Map<String, Value>) -> 
 /// A default list item, filled the same way (deposit `req_list`).
 fn default_item(
     api: ApiId,
-    fields: &[crate::spec::Field],
+    fields: &[crate::protocol::Field],
     data: &TargetData,
     fresh: &mut Fresh<'_>,
     overrides: &Map<String, Value>,
@@ -175,7 +175,7 @@ pub fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::fields::check_fields;
+    use crate::protocol::fields::check_fields;
 
     fn data() -> TargetData {
         let fixture: serde_json::Value = serde_json::json!({

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::center::Center;
 use super::faults::FaultRule;
 use super::fixture::UserFixture;
-use crate::spec::time::tran_dtime;
+use crate::protocol::time::tran_dtime;
 
 /// Proof that the caller presented the admin token.
 pub struct Admin;

@@ -13,7 +13,7 @@ use parking_lot::{Mutex, RwLock};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use crate::spec::Scope;
+use crate::protocol::Scope;
 
 /// Access tokens live 90 days (expires_in 7775999).
 pub const TOKEN_LIFETIME_SECS: i64 = 7_775_999;

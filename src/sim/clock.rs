@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveTime, TimeZone, Timelike};
 
-use crate::spec::time::kst;
+use crate::protocol::time::kst;
 
 /// The earliest year the center's formats (`yyyyMMdd…`) can carry sensibly.
 pub const FIRST_YEAR: i32 = 1000;
@@ -135,7 +135,7 @@ mod tests {
         };
         let t = clock.advance(max).unwrap();
         assert!(in_range(t) && t <= latest(), "{t}");
-        assert_eq!(crate::spec::time::api_tran_dtm(t).len(), 17);
+        assert_eq!(crate::protocol::time::api_tran_dtm(t).len(), 17);
         assert!(clock.advance(2).is_err(), "nothing beyond the latest instant");
         clock.reset();
         assert_eq!(clock.now().year(), 2026);

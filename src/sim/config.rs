@@ -8,8 +8,8 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 use serde::Serialize;
 
 use super::fixture::Fixture;
-use crate::spec::RspCode;
-use crate::spec::time::kst;
+use crate::protocol::RspCode;
+use crate::protocol::time::kst;
 
 /// A deliberate non-conformance, so the conformance suite can prove it catches real defects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]

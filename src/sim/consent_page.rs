@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::center::Center;
-use crate::spec::ApiId;
-use crate::spec::time::tran_dtime;
+use crate::protocol::ApiId;
+use crate::protocol::time::tran_dtime;
 
 /// Escapes text for HTML element content and quoted attributes.
 pub fn esc(s: &str) -> String {

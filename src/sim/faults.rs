@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 
-use crate::spec::{ApiId, BankRspCode, RspCode};
+use crate::protocol::{ApiId, BankRspCode, RspCode};
 
 /// A rule as posted to `POST /_sim/faults`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -143,7 +143,7 @@ impl Faults {
             return Err("nth is 1-based; 0 never matches".into());
         }
         if let Some(amt) = &rule.tran_amt {
-            crate::spec::Amount::parse(amt).map_err(|e| e.to_string())?;
+            crate::protocol::Amount::parse(amt).map_err(|e| e.to_string())?;
         }
         match rule.action {
             FaultAction::Respond { settle_after_seconds: Some(s), .. } if !(1..=MAX_SETTLE_SECONDS).contains(&s) => {

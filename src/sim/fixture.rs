@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::ids::{ClientUseCode, FintechUseNum, UserSeqNo};
+use crate::protocol::ids::{ClientUseCode, FintechUseNum, UserSeqNo};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -174,7 +174,7 @@ impl Fixture {
         let mut seen_accounts = std::collections::HashSet::new();
         let inst = &self.institution;
         seen_accounts.insert((inst.cntr_bank_code.clone(), inst.cntr_account_num.clone()));
-        if crate::spec::banks::bank_name(&inst.cntr_bank_code).is_none() {
+        if crate::protocol::banks::bank_name(&inst.cntr_bank_code).is_none() {
             return Err(format!("institution.cntr_bank_code '{}' is not a known bank code", inst.cntr_bank_code));
         }
         for (i, u) in self.users.iter().enumerate() {
@@ -192,7 +192,7 @@ impl Fixture {
                 if !seen_accounts.insert((a.bank_code_std.clone(), a.account_num.clone())) {
                     return Err(format!("{at}: account {} at bank {} appears twice", a.account_num, a.bank_code_std));
                 }
-                if crate::spec::banks::bank_name(&a.bank_code_std).is_none() {
+                if crate::protocol::banks::bank_name(&a.bank_code_std).is_none() {
                     return Err(format!("{at}.bank_code_std '{}' is not a known bank code", a.bank_code_std));
                 }
                 if !["1", "2", "6", "T"].contains(&a.account_type.as_str()) {

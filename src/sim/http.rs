@@ -22,10 +22,10 @@ use super::faults::{Commit, FaultAction, FaultProbe};
 use super::journal::JournalEntry;
 use super::ledger::{OpDone, PendingOp, Refusal, UserIdx};
 use super::registry::{TranKey, TransferRecord, TransferState};
-use crate::spec::fields::check_fields;
-use crate::spec::ids::BankTranId;
-use crate::spec::time::{api_tran_dtm, date8};
-use crate::spec::{ApiId, BankRspCode, ParamsIn, RspCode};
+use crate::protocol::fields::check_fields;
+use crate::protocol::ids::BankTranId;
+use crate::protocol::time::{api_tran_dtm, date8};
+use crate::protocol::{ApiId, BankRspCode, ParamsIn, RspCode};
 
 /// Lets a handler close its connection without answering (fault injection), and tells it
 /// by when the request being served must have arrived in full.

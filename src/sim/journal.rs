@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::spec::ApiId;
+use crate::protocol::ApiId;
 
 #[derive(Debug, Clone)]
 pub struct JournalEntry {
@@ -143,7 +143,7 @@ impl JournalEntry {
     }
 
     pub fn view(&self) -> JournalView {
-        let form = self.api.is_some_and(|a| a.api().params_in == crate::spec::ParamsIn::Form);
+        let form = self.api.is_some_and(|a| a.api().params_in == crate::protocol::ParamsIn::Form);
         let mut request = if let Some(q) = &self.query {
             pairs_object(q.as_bytes()).unwrap_or_else(|| Value::String(redact_raw(q.as_bytes())))
         } else if self.body.is_empty() {

@@ -8,9 +8,9 @@ use chrono::{DateTime, Duration, FixedOffset};
 
 use super::fixture::Fixture;
 use super::registry::{Registry, TranKey, TransferState};
-use crate::spec::banks::bank_name;
-use crate::spec::time::kst;
-use crate::spec::{BankRspCode, RspCode};
+use crate::protocol::banks::bank_name;
+use crate::protocol::time::kst;
+use crate::protocol::{BankRspCode, RspCode};
 
 pub type AccountIdx = usize;
 pub type UserIdx = usize;
@@ -189,7 +189,7 @@ impl Account {
 
     /// The account number with its last three digits masked, as the center shows it.
     pub fn masked(&self) -> String {
-        crate::spec::ids::mask_account_num(&self.account_num)
+        crate::protocol::ids::mask_account_num(&self.account_num)
     }
 
     /// Both consents gone: the registration is cancelled (account_state 09).
@@ -203,7 +203,7 @@ impl Account {
 fn default_payer_num(registered: DateTime<FixedOffset>, fintech_use_num: &impl std::fmt::Display) -> String {
     let fintech = fintech_use_num.to_string();
     let tail = &fintech[fintech.len().saturating_sub(12)..];
-    format!("{}{tail:0>12}", crate::spec::time::date8(registered))
+    format!("{}{tail:0>12}", crate::protocol::time::date8(registered))
 }
 
 #[derive(Debug, Clone)]
@@ -329,7 +329,7 @@ pub struct World {
 }
 
 fn day_of(t: DateTime<FixedOffset>) -> u32 {
-    crate::spec::time::date_number(t)
+    crate::protocol::time::date_number(t)
 }
 
 impl World {

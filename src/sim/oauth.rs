@@ -13,8 +13,8 @@ use super::auth::{CODE_LIFETIME_SECS, CodeGrant, Scopes, Subject, TOKEN_LIFETIME
 use super::center::Center;
 use super::consent_page;
 use super::http::{Flow, Incoming, finish, json_response};
-use crate::spec::fields::check_fields;
-use crate::spec::{ApiId, RspCode, Scope};
+use crate::protocol::fields::check_fields;
+use crate::protocol::{ApiId, RspCode, Scope};
 
 fn oauth_error(code: RspCode, detail: impl std::fmt::Display) -> Flow {
     let body = json!({ "rsp_code": code.code(), "rsp_message": format!("{} ({detail})", code.message()) });

@@ -1,6 +1,6 @@
 //! An OpenAPI 3.1 description of the 22 APIs as the simulator serves them.
 //!
-//! The document is generated from the catalogue in [`crate::spec`] rather than written by
+//! The document is generated from the catalogue in [`crate::protocol`] rather than written by
 //! hand, so it cannot drift from what the simulator validates and answers: every path,
 //! method, field format, scope, flag and response code below is read from there. Only the
 //! shape of OpenAPI itself, and how the OAuth endpoints answer outside the envelope (a
@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::spec::catalogue::{BANK_FIELDS, ENVELOPE};
-use crate::spec::codes::RspCode;
-use crate::spec::fields::{Field, Format};
-use crate::spec::{Api, Consent, ParamsIn, Scope};
+use crate::protocol::catalogue::{BANK_FIELDS, ENVELOPE};
+use crate::protocol::codes::RspCode;
+use crate::protocol::fields::{Field, Format};
+use crate::protocol::{Api, Consent, ParamsIn, Scope};
 
 /// The name of the bearer-token security scheme in `components.securitySchemes`.
 const BEARER: &str = "bearer";
@@ -124,7 +124,7 @@ fn operation(op: &Operation) -> Value {
     o.insert("description".into(), json!(description(op)));
     o.insert("tags".into(), json!([op.tag()]));
     o.insert("x-api-ids".into(), json!(op.keys()));
-    // Where each member's field sets come from (spec::catalogue), so a reader can check them.
+    // Where each member's field sets come from (protocol::catalogue), so a reader can check them.
     let mut sources: Vec<&str> = op.members.iter().map(|a| a.source).collect();
     sources.dedup();
     o.insert("x-source".into(), json!(sources));
@@ -463,7 +463,7 @@ fn pattern_schema(pattern: String, notation: String) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::ApiId;
+    use crate::protocol::ApiId;
 
     /// Every operation of the document with its path and method.
     fn all_operations(doc: &Value) -> Vec<(String, String, &Value)> {

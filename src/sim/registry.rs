@@ -9,7 +9,7 @@ use std::hash::BuildHasher;
 use parking_lot::Mutex;
 
 use super::ledger::TextId;
-use crate::spec::{BankRspCode, RspCode};
+use crate::protocol::{BankRspCode, RspCode};
 
 const SHARDS: usize = 64;
 const SHARD_CAPACITY: usize = 4096;

@@ -17,7 +17,7 @@ use tower::ServiceExt;
 use super::center::Center;
 use super::http::{ConnAbort, Flow, Incoming, RequestClock, finish, json_response, serve_call};
 use super::{admin, oauth};
-use crate::spec::{Api, ApiId};
+use crate::protocol::{Api, ApiId};
 
 pub fn router(center: Arc<Center>) -> Router {
     let mut r: Router<Arc<Center>> = Router::new();

@@ -82,7 +82,7 @@ async fn garbage_in_every_api_never_gets_a_500() {
     let oob = sim.oob_token().await;
     let bodies: [&[u8]; 6] =
         [b"", b"null", b"{}", b"{\"req_list\": 5}", b"{\"req_list\": [1, \"x\"]}", &[0xff, 0xfe, 0x00]];
-    for api in obharness::spec::Api::all() {
+    for api in obharness::protocol::Api::all() {
         for body in bodies {
             for tok in [&token, &oob] {
                 let url = format!("{}{}", sim.base, api.path);

@@ -16,14 +16,14 @@ pub const FIN_USER3: &str = "120260000003000000000001";
 /// not know, at any level (what a strict client refuses to parse), and on success every field
 /// the catalogue requires, in its format.
 pub fn assert_wire_shape(path: &str, answer: Value) -> Value {
-    let Some(api) = obharness::spec::Api::all().find(|a| a.path == path && path.starts_with("/v2.0/")) else {
+    let Some(api) = obharness::protocol::Api::all().find(|a| a.path == path && path.starts_with("/v2.0/")) else {
         return answer;
     };
     let map = answer.as_object().unwrap_or_else(|| panic!("{path}: answer is not an object: {answer}"));
-    let unknown = obharness::spec::fields::unknown_answer_fields(api.response, map);
+    let unknown = obharness::protocol::fields::unknown_answer_fields(api.response, map);
     assert!(unknown.is_empty(), "{path}: fields a strict client refuses: {unknown:?}\n{answer}");
     if map.get("rsp_code").and_then(Value::as_str) == Some("A0000")
-        && let Err(e) = obharness::spec::fields::check_response(api.response, map)
+        && let Err(e) = obharness::protocol::fields::check_response(api.response, map)
     {
         panic!("{path}: answer does not match the catalogue: {e}\n{answer}");
     }

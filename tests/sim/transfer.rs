@@ -169,7 +169,7 @@ async fn transfer_apis_are_denied_from_an_unregistered_address() {
 #[tokio::test]
 async fn the_denial_code_is_configurable_and_forwarded_headers_need_a_trusted_proxy() {
     let mut config = obharness::sim::SimConfig::embedded();
-    config.access_denied_code = obharness::spec::RspCode::NoApiPermission;
+    config.access_denied_code = obharness::protocol::RspCode::NoApiPermission;
     config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     let sim = Sim::with(config).await;
     let token = sim.user_token(USER1).await;

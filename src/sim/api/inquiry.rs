@@ -4,12 +4,12 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use serde_json::{Value, json};
 
 use super::{bank_part, obj, text, user_account};
+use crate::protocol::banks::bank_code_sub;
+use crate::protocol::time::{date8, kst, parse_date8, parse_time6, time6};
+use crate::protocol::{BankRspCode, Consent, RspCode};
 use crate::sim::center::Center;
 use crate::sim::http::{BankPart, Ctx, Reply};
 use crate::sim::ledger::{Inout, TxEntry, World};
-use crate::spec::banks::bank_code_sub;
-use crate::spec::time::{date8, kst, parse_date8, parse_time6, time6};
-use crate::spec::{BankRspCode, Consent, RspCode};
 
 /// Records per page of 거래내역조회 and 송금인정보조회.
 pub const PAGE_SIZE: usize = 25;

@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 use super::center::Center;
 use super::http::{BankPart, Ctx, MoneyPlan, Reply};
 use super::ledger::{AccountIdx, World, consent_expired};
+use crate::protocol::{ApiId, BankRspCode, Consent, RspCode};
 use crate::sim::config::Quirk;
-use crate::spec::{ApiId, BankRspCode, Consent, RspCode};
 
 pub type PlainHandler = fn(&Center, &Ctx) -> Reply;
 pub type MoneyHandler = fn(&Center, &Ctx) -> Result<MoneyPlan, Reply>;
@@ -130,17 +130,17 @@ enum AccountRow {
     AccountList,
 }
 
-/// An account as 사용자정보조회 or 등록계좌조회 lists it (fields: `spec::catalogue`).
+/// An account as 사용자정보조회 or 등록계좌조회 lists it (fields: `protocol::catalogue`).
 fn account_record(w: &World, idx: AccountIdx, row: AccountRow) -> Value {
     let a = &w.accounts[idx];
     let dtime =
-        |t: Option<chrono::DateTime<chrono::FixedOffset>>| t.map(crate::spec::time::tran_dtime).unwrap_or_default();
+        |t: Option<chrono::DateTime<chrono::FixedOffset>>| t.map(crate::protocol::time::tran_dtime).unwrap_or_default();
     let yn = |b: bool| if b { "Y" } else { "N" };
     let mut record = json!({
         "fintech_use_num": a.fintech_use_num.clone().unwrap_or_default(),
         "account_alias": a.alias,
         "bank_code_std": a.bank_code_std,
-        "bank_code_sub": crate::spec::banks::bank_code_sub(&a.bank_code_std),
+        "bank_code_sub": crate::protocol::banks::bank_code_sub(&a.bank_code_std),
         "bank_name": a.bank_name(),
         "savings_bank_name": a.savings_bank_name,
         "account_num_masked": a.masked(),

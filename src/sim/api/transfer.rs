@@ -3,13 +3,13 @@
 use serde_json::{Value, json};
 
 use super::{bank_part, check_requesting_customer, obj, text, user_account};
+use crate::protocol::banks::bank_code_sub;
+use crate::protocol::{Amount, BankRspCode, Consent, RspCode};
 use crate::sim::center::Center;
 use crate::sim::config::Quirk;
 use crate::sim::http::{BankPart, Ctx, MoneyOutcome, MoneyPlan, Reply};
 use crate::sim::ledger::{CLAIM_DECISION_DELAY_SECS, Claim, ClaimState, MoneyOp};
 use crate::sim::registry::{CheckType, TranKey, TransferState};
-use crate::spec::banks::bank_code_sub;
-use crate::spec::{Amount, BankRspCode, Consent, RspCode};
 
 fn amount(raw: &str, field: &str) -> Result<u64, Reply> {
     Amount::parse(raw).map(|a| a.0).map_err(|e| Reply::error_msg(RspCode::FormatError, format!("{field}: {e}")))
@@ -60,7 +60,7 @@ fn render_withdraw(center: &Center, ctx: &Ctx, plan: &MoneyPlan, outcome: &Money
     let cntr = &w.accounts[w.cntr];
     let remain = match outcome {
         MoneyOutcome::Done(done) => done.wd_limit_remain.unwrap_or_default(),
-        _ => w.users[user].remaining_limit(crate::spec::time::date_number(ctx.now)),
+        _ => w.users[user].remaining_limit(crate::protocol::time::date_number(ctx.now)),
     };
     let body = vec![
         ("account_alias", text(&a.alias)),

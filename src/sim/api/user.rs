@@ -3,9 +3,9 @@
 use serde_json::{Value, json};
 
 use super::{AccountRow, account_record, obj, user_account};
+use crate::protocol::RspCode;
 use crate::sim::center::Center;
 use crate::sim::http::{Ctx, Reply};
-use crate::spec::RspCode;
 
 /// The user a call is about: the token's user, or (institution `sa` tokens) `user_seq_no`.
 fn subject_user(center: &Center, ctx: &Ctx) -> Result<usize, Reply> {

@@ -101,7 +101,7 @@ impl BankTranId {
     /// Checks the layout and that the id belongs to `institution`.
     ///
     /// ```
-    /// use obharness::spec::{BankTranId, ClientUseCode};
+    /// use obharness::protocol::{BankTranId, ClientUseCode};
     ///
     /// let me = ClientUseCode::parse("M202601315").unwrap();
     /// let id = BankTranId::parse_for("M202601315U000000042", &me).unwrap();
