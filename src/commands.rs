@@ -157,7 +157,7 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let any_runs = scenarios.iter().any(|s| s.requires.is_subset(&capabilities));
     if !target.is_embedded()
         && any_runs
-        && let Err(why) = runtime.block_on(conform::session::Session::check_target(&target))
+        && let Err(why) = runtime.block_on(crate::target::session::Session::check_target(&target))
     {
         eprintln!("error: target '{}' ({}): {why}", target.profile.name, target.base_url_label());
         return Ok(exit::USAGE);

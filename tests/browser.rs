@@ -323,7 +323,7 @@ fn scenario(
         title: title.into(),
         spec: spec.into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
-        severity: severity.into(),
+        severity: if severity == "warning" { model::Severity::Warning } else { model::Severity::Failure },
         source: format!("scenarios/conformance/{}.yaml", id.to_lowercase()),
         outcome,
         reason: match outcome {
@@ -487,7 +487,7 @@ fn conformance_run() -> RunReport {
     let mut run = RunReport {
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        kind: "conformance".into(),
+        kind: model::RunKind::Conformance,
         target: TargetInfo {
             name: "오픈뱅킹 테스트베드".into(),
             base_url: "https://testapi.openbanking.or.kr".into(),

@@ -16,15 +16,14 @@ use serde_json::Value;
 
 use super::model::{ApiStats, CheckFailure, LoadReport, Outcome, RunReport, ScenarioResult, StepResult};
 use super::svg::{self, Bar, Series};
-use super::terminal::{Verdict, check_summary, failing_steps, multi_line, one_line, redact_check, redact_secrets};
+use super::view::{
+    MAX_DIFF_LINES, MAX_VALUE_CHARS, Verdict, check_summary, clip_chars, failing_steps, fixed, metric_value, ms,
+    multi_line, one_line, percent, plural, public_url, seconds, sorted_codes,
+};
 use crate::protocol::codes::{Handling, RspCode};
 
 /// Request and response bodies longer than this (pretty-printed, in characters) are cut.
 pub const MAX_BODY_CHARS: usize = 20_000;
-/// Expected and actual values longer than this are cut.
-const MAX_VALUE_CHARS: usize = super::terminal::MAX_VALUE_CHARS;
-/// Diffs longer than this are cut.
-const MAX_DIFF_LINES: usize = super::terminal::MAX_DIFF_LINES;
 
 /// Writes the HTML report of a conformance run.
 pub fn write_conformance(report: &RunReport, out: &mut dyn Write) -> std::io::Result<()> {
@@ -347,7 +346,7 @@ impl Anchors {
 impl ScenarioView {
     fn new(r: &ScenarioResult, anchor: String) -> ScenarioView {
         let verdict = Verdict::of(r);
-        let reason = r.reason.as_deref().map(|reason| one_line(&redact_secrets(reason)));
+        let reason = r.reason.as_deref().map(one_line);
         let summary = match verdict {
             Verdict::Pass => String::new(),
             Verdict::XPass => {
@@ -368,7 +367,7 @@ impl ScenarioView {
             spec: one_line(&r.spec),
             source: one_line(&r.source),
             tags: r.tags.iter().map(|t| one_line(t)).collect(),
-            severity: one_line(&r.severity),
+            severity: r.severity.as_str().to_string(),
             expected_failure: r.expected_failure,
             label: verdict.label(),
             class: verdict_class(verdict),
@@ -403,7 +402,6 @@ impl StepView {
 
 impl FailureView {
     fn new(f: &CheckFailure) -> FailureView {
-        let f = redact_check(f);
         FailureView {
             expectation: one_line(&f.expectation),
             expected: clip_chars(&f.expected, MAX_VALUE_CHARS),
@@ -441,10 +439,10 @@ fn diff_lines(diff: &str) -> Vec<(&'static str, String)> {
     lines
 }
 
-/// A body as indented JSON, secrets masked, cut after [`MAX_BODY_CHARS`].
+/// A body as indented JSON (redacted with the run model), cut after [`MAX_BODY_CHARS`].
 fn body(v: &Value) -> String {
     let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
-    let text = multi_line(&redact_secrets(&text));
+    let text = multi_line(&text);
     match text.char_indices().nth(MAX_BODY_CHARS) {
         Some((at, _)) => format!(
             "{}\n… {} more characters (the JSON report has the whole body)",
@@ -455,24 +453,8 @@ fn body(v: &Value) -> String {
     }
 }
 
-fn clip_chars(s: &str, max: usize) -> String {
-    let s = multi_line(s);
-    match s.char_indices().nth(max) {
-        Some((at, _)) => format!("{}… ({} more characters)", &s[..at], s[at..].chars().count()),
-        None => s,
-    }
-}
-
 fn verdict_class(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Pass => "pass",
-        Verdict::Fail => "fail",
-        Verdict::Skip => "skip",
-        Verdict::Error => "error",
-        Verdict::Warn => "warn",
-        Verdict::XFail => "xfail",
-        Verdict::XPass => "xpass",
-    }
+    v.class()
 }
 
 fn outcome(o: Outcome) -> (&'static str, &'static str) {
@@ -654,7 +636,7 @@ impl LoadPage {
                         metric: one_line(&r.metric),
                         baseline: metric_value(&r.metric, r.baseline),
                         current: metric_value(&r.metric, r.current),
-                        change: super::markdown::change(r.regression_pct),
+                        change: super::view::change(r.regression_pct),
                         direction: if r.regression_pct > 0.0 {
                             "worse"
                         } else if r.regression_pct < 0.0 {
@@ -700,13 +682,6 @@ impl ApiRow {
                 .collect(),
         }
     }
-}
-
-/// rsp_codes, most frequent first.
-pub(super) fn sorted_codes(codes: &BTreeMap<String, u64>) -> Vec<(&str, u64)> {
-    let mut codes: Vec<(&str, u64)> = codes.iter().map(|(c, n)| (c.as_str(), *n)).collect();
-    codes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    codes
 }
 
 fn code_title(code: &str) -> String {
@@ -797,53 +772,8 @@ fn charts(report: &LoadReport) -> Vec<Chart> {
     ]
 }
 
-/// A baseline value: latencies (`p95`, `p99`, … in µs, like [`ApiStats`]) in ms,
-/// throughput in requests per second.
-pub(super) fn metric_value(metric: &str, v: f64) -> String {
-    if metric.starts_with('p') && metric[1..].chars().all(|c| c.is_ascii_digit() || c == '.') && metric.len() > 1 {
-        format!("{} ms", fixed(v / 1000.0))
-    } else if metric == "throughput" {
-        format!("{}/s", fixed(v))
-    } else {
-        fixed(v)
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Shared formatting
-
-/// Microseconds as milliseconds with two decimals.
-pub(super) fn ms(us: u64) -> String {
-    format!("{:.2}", us as f64 / 1000.0)
-}
-
-/// Two decimals; `–` for values that are not numbers.
-pub(super) fn fixed(v: f64) -> String {
-    if v.is_finite() { format!("{v:.2}") } else { "–".to_string() }
-}
-
-pub(super) fn percent(part: u64, whole: u64) -> String {
-    if whole == 0 { "0.00 %".to_string() } else { format!("{:.2} %", part as f64 * 100.0 / whole as f64) }
-}
-
-/// `1.234 s`.
-pub(super) fn seconds(ms: u64) -> String {
-    format!("{}.{:03} s", ms / 1000, ms % 1000)
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// A base URL without user information, query or fragment.
-pub(super) fn public_url(url: &str) -> String {
-    let url = one_line(url);
-    let url = url.split(['?', '#']).next().unwrap_or_default();
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let (authority, path) = rest.find('/').map_or((rest, ""), |at| rest.split_at(at));
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    if scheme.is_empty() { format!("{host}{path}") } else { format!("{scheme}://{host}{path}") }
-}
 
 /// A load run with two APIs, an open model with late starts and drops, a failed and a passed
 /// threshold, a baseline and a ten-second timeline. Shared by the tests of the HTML and
@@ -1385,6 +1315,8 @@ mod tests {
             actual: "(missing)".into(),
             diff: Some((0..500).map(|i| format!("+line {i}\n")).collect()),
         });
+        // Redaction happens once, when the model is sealed; the page renders what is left.
+        report.finish();
         let html = conformance_html(&report);
         assert!(!html.contains("eyJhbGciOiJIUzI1NiJ9"), "secrets are masked");
         assert!(html.contains("more characters (the JSON report has the whole body)"));

@@ -3,10 +3,7 @@
 use std::io::Write;
 
 use crate::report::model::{ApiStats, LoadReport};
-
-fn ms(us: u64) -> String {
-    format!("{:.2}", us as f64 / 1000.0)
-}
+use crate::report::view::ms;
 
 fn row(s: &ApiStats) -> String {
     let codes: Vec<String> = s.rsp_codes.iter().map(|(k, v)| format!("{k}:{v}")).collect();

@@ -7,9 +7,9 @@
 
 use std::io::Write;
 
-use super::html::{fixed, metric_value, ms, percent, public_url, seconds, sorted_codes};
 use super::model::{ApiStats, LoadReport, RunReport, ScenarioResult};
-use super::terminal::{Verdict, check_summary, failing_steps, one_line, redact_secrets};
+use super::view::{Verdict, change, check_summary, failing_steps, one_line};
+use super::view::{fixed, metric_value, ms, percent, public_url, seconds, sorted_codes};
 
 /// Rows of the failures table; the rest are counted.
 const MAX_ROWS: usize = 50;
@@ -230,15 +230,6 @@ fn api_row(name: &str, a: &ApiStats) -> String {
     )
 }
 
-/// A regression in percent, signed (`+` is worse).
-pub(super) fn change(pct: f64) -> String {
-    match pct {
-        p if !p.is_finite() => "–".to_string(),
-        p if p.abs() < 0.005 => "0.00 %".to_string(),
-        p => format!("{p:+.2} %"),
-    }
-}
-
 fn verdict(passed: bool) -> &'static str {
     if passed { "✅ PASS" } else { "❌ FAIL" }
 }
@@ -252,7 +243,7 @@ fn first_failure(r: &ScenarioResult) -> String {
         .flat_map(|s| &s.failures)
         .next()
         .map(check_summary)
-        .or_else(|| r.reason.as_deref().map(|reason| redact_secrets(reason).into_owned()))
+        .or_else(|| r.reason.clone())
         .unwrap_or_else(|| "failed".into())
 }
 
@@ -272,7 +263,7 @@ fn plural_u64(n: u64, one: &str, many: &str) -> String {
 /// [`MAX_CELL_CHARS`], and every character that could start markup (emphasis, code, links,
 /// HTML, table cells, strike-through, entities) escaped.
 fn text(s: &str) -> String {
-    let s = one_line(&redact_secrets(s));
+    let s = one_line(s);
     let chars: Vec<char> = s.chars().collect();
     let word = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_some_and(|c| c.is_alphanumeric());
     let mut out = String::with_capacity(s.len());

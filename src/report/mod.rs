@@ -9,5 +9,6 @@ pub mod model;
 pub mod redact;
 pub mod svg;
 pub mod terminal;
+pub mod view;
 
 pub use model::{CheckFailure, Outcome, RunReport, ScenarioResult, StepResult, Summary, TargetInfo};
