@@ -63,8 +63,8 @@ impl Outputs {
 
 /// Reads an expected-failures file: one scenario id per line, `#` comments.
 pub fn read_expected_failures(path: &Path) -> anyhow::Result<HashSet<String>> {
-    let text =
-        crate::scenario::input::read_text(path).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))?;
+    let text = crate::scenario::input::read_text(path)
+        .map_err(|e| exit::usage(format!("{}: {}", path.display(), e.message)))?;
     Ok(text
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim())
@@ -160,7 +160,7 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
         && let Err(why) = runtime.block_on(crate::target::session::Session::check_target(&target))
     {
         eprintln!("error: target '{}' ({}): {why}", target.profile.name, target.base_url_label());
-        return Ok(exit::USAGE);
+        return Ok(exit::of_session_error(&why));
     }
     let n = scenarios.len();
     say!("obharness run: {n} scenario(s) against {}", target.profile.name);
@@ -210,7 +210,7 @@ pub fn schema(what: &str) -> anyhow::Result<String> {
         "scenario" => schemars::schema_for!(crate::scenario::model::Scenario),
         "fragment" => schemars::schema_for!(crate::scenario::model::Fragment),
         "target" => schemars::schema_for!(crate::target::TargetProfile),
-        other => anyhow::bail!("unknown schema '{other}': scenario, fragment or target"),
+        other => return Err(exit::usage(format!("unknown schema '{other}': scenario, fragment or target"))),
     };
     Ok(serde_json::to_string_pretty(&schema)?)
 }
@@ -320,7 +320,7 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
     let baseline = match &cmd.baseline {
         Some(path) => {
             let text = crate::scenario::input::read_text_limited(path, crate::scenario::input::MAX_RUN_JSON_BYTES)
-                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))?;
+                .map_err(|e| exit::usage(format!("{}: {}", path.display(), e.message)))?;
             match serde_json::from_str::<report::model::LoadReport>(&text) {
                 Ok(b) => Some(b),
                 Err(e) => {
@@ -404,18 +404,19 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
 /// `obharness report FILE.json`: re-renders a saved run (conformance or load).
 pub fn rerender(json: &Path, html: Option<&Path>, markdown: Option<&Path>) -> anyhow::Result<u8> {
     let text = crate::scenario::input::read_text_limited(json, crate::scenario::input::MAX_RUN_JSON_BYTES)
-        .map_err(|e| anyhow::anyhow!("{}: {}", json.display(), e.message))?;
+        .map_err(|e| exit::usage(format!("{}: {}", json.display(), e.message)))?;
     let kind = serde_json::from_str::<serde_json::Value>(&text)
-        .map_err(|e| anyhow::anyhow!("{}:{}:{}: not JSON: {e}", json.display(), e.line(), e.column()))?
+        .map_err(|e| exit::usage(format!("{}:{}:{}: not JSON: {e}", json.display(), e.line(), e.column())))?
         .get("kind")
         .and_then(|k| k.as_str())
         .unwrap_or("")
         .to_string();
     if html.is_none() && markdown.is_none() {
-        anyhow::bail!("nothing to write: give --html FILE and/or --markdown FILE");
+        return Err(exit::usage("nothing to write: give --html FILE and/or --markdown FILE"));
     }
-    let bad =
-        |e: serde_json::Error| anyhow::anyhow!("{}:{}:{}: not a run model: {e}", json.display(), e.line(), e.column());
+    let bad = |e: serde_json::Error| {
+        exit::usage(format!("{}:{}:{}: not a run model: {e}", json.display(), e.line(), e.column()))
+    };
     if kind == "load" {
         let r: report::model::LoadReport = serde_json::from_str(&text).map_err(bad)?;
         if let Some(p) = html {
@@ -580,7 +581,7 @@ pub fn diff(cmd: DiffCommand) -> anyhow::Result<u8> {
             | crate::diff::DiffError::ClockMismatch { .. }),
         ) => {
             eprintln!("error: {e}");
-            return Ok(exit::USAGE);
+            return Ok(exit::RUNTIME);
         }
         Err(e) => return Err(e.into()),
     };
