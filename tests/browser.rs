@@ -333,6 +333,10 @@ fn scenario(
         },
         expected_failure,
         duration_ms: 20 + steps.len() as u64 * 7,
+        expected_codes: steps
+            .iter()
+            .filter_map(|s| s.response.as_ref()?.get("rsp_code")?.as_str().map(String::from))
+            .collect(),
         steps,
     }
 }

@@ -220,6 +220,7 @@ fn string_typed_fields(numbers: &[(String, String)], strict: bool) -> ScenarioRe
             response: None,
             failures,
         }],
+        expected_codes: Vec::new(),
     }
 }
 
@@ -238,6 +239,7 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
         expected_failure: false,
         duration_ms: 0,
         steps: Vec::new(),
+        expected_codes: Vec::new(),
     };
     let error = |mut r: ScenarioResult, why: String| {
         r.outcome = Outcome::Error;

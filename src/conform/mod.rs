@@ -157,6 +157,7 @@ fn base_result(s: &LoadedScenario, opts: &RunOptions) -> ScenarioResult {
         expected_failure: opts.expected_failures.contains(&s.scenario.id),
         duration_ms: 0,
         steps: Vec::new(),
+        expected_codes: crate::scenario::plan::expected_codes(&s.plan),
     }
 }
 

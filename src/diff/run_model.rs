@@ -25,6 +25,7 @@ pub fn report(outcome: &DiffOutcome, target: &Target, started_at: String) -> Run
         expected_failure: false,
         duration_ms: outcome.elapsed.as_millis() as u64,
         steps: Vec::new(),
+        expected_codes: Vec::new(),
     };
     if let Some(f) = &outcome.finding {
         cases.outcome = Outcome::Failed;

@@ -20,7 +20,7 @@ use super::view::{
     MAX_DIFF_LINES, MAX_VALUE_CHARS, Verdict, check_summary, clip_chars, failing_steps, fixed, metric_value, ms,
     multi_line, one_line, percent, plural, public_url, seconds, sorted_codes,
 };
-use crate::protocol::codes::{Handling, RspCode};
+use crate::protocol::codes::RspCode;
 
 /// Request and response bodies longer than this (pretty-printed, in characters) are cut.
 pub const MAX_BODY_CHARS: usize = 20_000;
@@ -129,35 +129,6 @@ struct FailureView {
     diff: Vec<(&'static str, String)>,
 }
 
-/// Handling rules that are not one response code, found by scenario tag.
-const RULES: &[(&str, &str, &[&str])] = &[
-    (
-        "Consent",
-        "제3자정보제공동의 / 출금동의 required, and expiring after one year (A0305, A0306, A0316, A0319)",
-        &["consent"],
-    ),
-    (
-        "Caller address",
-        "Requests from an address outside the registered whitelist are refused (A0301)",
-        &["ip", "whitelist"],
-    ),
-    (
-        "Duplicates",
-        "A reused bank_tran_id or a repeated transaction is ignored; the first request stands (A0008, A0326)",
-        &["duplicate"],
-    ),
-    ("AML", "Anti-money-laundering fields of transfers are present and well formed", &["aml"]),
-    ("Operating hours", "Outside the service hours the center answers retry-later (A0020)", &["hours"]),
-    (
-        "Unknown outcome",
-        "A transfer whose outcome is unknown is settled with 이체결과조회, never re-sent",
-        &["unknown-outcome", "result"],
-    ),
-    ("Refusals and limits", "Refused transfers and per-transaction / daily limits", &["refusal", "limit"]),
-    ("Request format", "Malformed requests are refused with a format error (A0004, O0010)", &["format"]),
-    ("Authentication", "OAuth tokens, scopes and their expiry", &["auth", "oauth", "token", "scope"]),
-];
-
 impl ConformancePage {
     fn new(report: &RunReport) -> ConformancePage {
         let verdicts: Vec<Verdict> = report.scenarios.iter().map(Verdict::of).collect();
@@ -206,28 +177,35 @@ impl ConformancePage {
                     .scenarios
                     .iter()
                     .zip(&scenarios)
-                    .filter(|(r, _)| checks_code(r, code.code()))
+                    .filter(|(r, _)| r.expected_codes.iter().any(|c| c == code.code()))
                     .map(hit)
                     .collect();
                 MatrixRow::new(
                     code.code().to_string(),
                     code.message().to_string(),
-                    handling(code.default_handling()),
+                    code.default_handling().describe().to_string(),
                     hits,
                 )
             })
             .collect();
-        let rule_rows = RULES
+        let rule_rows = crate::protocol::rules::RULES
             .iter()
-            .map(|(name, meaning, tags)| {
+            .map(|rule| {
                 let hits: Vec<Hit> = report
                     .scenarios
                     .iter()
                     .zip(&scenarios)
-                    .filter(|(r, _)| r.tags.iter().any(|t| tags.iter().any(|want| t.eq_ignore_ascii_case(want))))
+                    .filter(|(r, _)| rule.checked_by(&r.tags, &r.expected_codes))
                     .map(hit)
                     .collect();
-                MatrixRow::new(name.to_string(), meaning.to_string(), tags.join(", "), hits)
+                let checked_by: Vec<&str> =
+                    rule.codes.iter().map(|c| c.code()).chain(rule.tags.iter().copied()).collect();
+                MatrixRow::new(
+                    rule.name.to_string(),
+                    format!("{} ({})", rule.meaning, rule.source),
+                    checked_by.join(", "),
+                    hits,
+                )
             })
             .collect();
 
@@ -287,43 +265,6 @@ impl MatrixRow {
         };
         MatrixRow { key, meaning, handling, status, status_class, hits }
     }
-}
-
-/// Whether a scenario checks a response code, as far as its result shows: its id, title, spec
-/// reference or a tag names the code, or a failed `rsp_code` check expected it.
-fn checks_code(r: &ScenarioResult, code: &str) -> bool {
-    [&r.id, &r.title, &r.spec].iter().any(|text| mentions(text, code))
-        || r.tags.iter().any(|t| t.eq_ignore_ascii_case(code))
-        || r.steps
-            .iter()
-            .flat_map(|s| &s.failures)
-            .any(|f| f.expectation.contains("rsp_code") && mentions(&f.expected, code))
-}
-
-/// `text` contains `code` as a word (case-insensitive: tags are lower case).
-fn mentions(text: &str, code: &str) -> bool {
-    let (text, code) = (text.to_ascii_lowercase(), code.to_ascii_lowercase());
-    let bytes = text.as_bytes();
-    text.match_indices(&code).any(|(at, _)| {
-        let before = at.checked_sub(1).map(|i| bytes[i]);
-        let after = bytes.get(at + code.len()).copied();
-        !before.is_some_and(|b| b.is_ascii_alphanumeric()) && !after.is_some_and(|b| b.is_ascii_alphanumeric())
-    })
-}
-
-fn handling(h: Handling) -> String {
-    match h {
-        Handling::Success => "success",
-        Handling::Refused => "refused: treat as failed, do not retry the same id",
-        Handling::InquireResult => "outcome unknown: call 이체결과조회, never re-send",
-        Handling::DuplicateIgnored => "duplicate: the second request is ignored, the first stands",
-        Handling::ConsentExpired => "consent expired: re-confirm through 계좌등록확인",
-        Handling::ConsentRequired => "consent missing: register it through 사용자인증",
-        Handling::AuthError => "credentials, scope or caller address rejected: fix before retrying",
-        Handling::FormatError => "malformed request: fix the request",
-        Handling::RetryLater => "not available now: try again later",
-    }
-    .to_string()
 }
 
 /// Unique, URL-safe element ids for scenarios.

@@ -73,6 +73,12 @@ pub(crate) fn sample_report() -> RunReport {
             reason: reason.map(str::to_string),
             expected_failure,
             duration_ms,
+            expected_codes: steps
+                .iter()
+                .flat_map(|s| &s.failures)
+                .filter(|f| f.expectation == "rsp_code")
+                .map(|f| f.expected.clone())
+                .collect(),
             steps,
         }
     }

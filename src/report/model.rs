@@ -109,6 +109,9 @@ pub struct ScenarioResult {
     pub expected_failure: bool,
     pub duration_ms: u64,
     pub steps: Vec<StepResult>,
+    /// The rsp_codes the scenario's checks expect (its coverage of the code table).
+    #[serde(default)]
+    pub expected_codes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

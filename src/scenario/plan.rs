@@ -225,6 +225,28 @@ impl PlanStep {
     }
 }
 
+/// The rsp_codes the steps expect (literal values of `expect.rsp_code`, parallel children
+/// included), each once, in order of appearance: what a scenario checks, for the coverage
+/// matrix.
+pub fn expected_codes(steps: &[PlanStep]) -> Vec<String> {
+    fn walk(steps: &[PlanStep], out: &mut Vec<String>) {
+        for step in steps {
+            if let StepKind::Parallel(children) = &step.kind {
+                walk(children, out);
+            }
+            let codes = step.expect.iter().flat_map(|e| e.rsp_code.iter()).flat_map(|c| c.items());
+            for code in codes.filter(|t| t.vars().next().is_none()).map(|t| t.source().to_string()) {
+                if !out.contains(&code) {
+                    out.push(code);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(steps, &mut out);
+    out
+}
+
 /// Turns written steps into plan steps (the checker has passed them).
 pub fn plan(steps: &[Step]) -> Result<Vec<PlanStep>, PlanError> {
     steps.iter().map(PlanStep::from_step).collect()
@@ -299,6 +321,11 @@ mod tests {
         assert_eq!(PlanStep::call(ApiId::parse("user.me").unwrap()).effective_credential(), Credential::User);
         let p = PlanStep::from_step(&step("fault: {clear: true}")).unwrap();
         assert_eq!(p.action(), "fault clear");
+        let p = PlanStep::from_step(&step(
+            "parallel:\n  - { call: transfer.withdraw, expect: { rsp_code: A0000 } }\n  - { call: transfer.withdraw, expect: { rsp_code: [A0000, A0326] } }",
+        ))
+        .unwrap();
+        assert_eq!(expected_codes(&[p]), ["A0000", "A0326"]);
     }
 
     #[test]
