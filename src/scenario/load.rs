@@ -501,13 +501,6 @@ fn check_step(
         for t in templates {
             check_template(path, text, t, known, errors);
         }
-        for c in e.json.iter().flat_map(JsonCheck::with_nested) {
-            if let Some(re) = &c.regex
-                && let Err(err) = regex::Regex::new(re)
-            {
-                errors.push(InputError::new(path, format!("regex '{re}': {err}")).find(text, re, 1));
-            }
-        }
         for code in e.rsp_code.iter().flat_map(|o| o.items()) {
             let s = code.source();
             if code.vars().next().is_none() && crate::protocol::RspCode::from_code(s).is_none() && s != "O0000" {

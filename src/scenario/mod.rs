@@ -6,6 +6,7 @@ pub mod input;
 pub mod jsonpath;
 pub mod load;
 pub mod model;
+pub mod pattern;
 pub mod plan;
 pub mod template;
 pub mod url;
