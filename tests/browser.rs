@@ -576,7 +576,7 @@ fn load_run() -> LoadReport {
         started_at: "2025-01-02T03:04:05+09:00".into(),
         duration_ms: 60_000,
         model: LoadModelInfo {
-            kind: "open".into(),
+            kind: model::LoadModelKind::Open,
             users: None,
             rate: Some(600.0),
             stages: vec!["10s to 600/s".into(), "50s at 600/s".into()],

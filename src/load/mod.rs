@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use goose::prelude::*;
 
-use crate::report::model::{LoadModelInfo, LoadReport};
+use crate::report::model::{LoadModelInfo, LoadModelKind, LoadReport};
 use crate::target::Target;
 use crate::target::session::Session;
 use crate::target::step::StepCtx;
@@ -92,7 +92,7 @@ impl Progress for Silent {
 fn model_info(plan: &LoadPlan) -> LoadModelInfo {
     match &plan.kind {
         ModelKind::Closed { stages, increase_rate } => LoadModelInfo {
-            kind: "closed".into(),
+            kind: LoadModelKind::Closed,
             users: Some(plan.kind.max_users()),
             rate: None,
             stages: stages
@@ -104,7 +104,7 @@ fn model_info(plan: &LoadPlan) -> LoadModelInfo {
                 .collect(),
         },
         ModelKind::Open { stages, max_in_flight } => LoadModelInfo {
-            kind: "open".into(),
+            kind: LoadModelKind::Open,
             users: Some(*max_in_flight),
             rate: stages.first().map(|(_, r)| *r),
             stages: stages.iter().map(|(d, r)| format!("{:.1}s at {r}/s", d.as_secs_f64())).collect(),

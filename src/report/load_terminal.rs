@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::report::model::{ApiStats, LoadReport};
+use crate::report::model::{ApiStats, LoadModelKind, LoadReport};
 use crate::report::view::ms;
 
 fn row(s: &ApiStats) -> String {
@@ -38,7 +38,7 @@ pub fn write(r: &LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{}", row(s))?;
     }
     writeln!(out, "{}", row(&r.overall))?;
-    if r.model.kind == "open" {
+    if r.model.kind == LoadModelKind::Open {
         writeln!(
             out,
             "open model: {} late starts (latency counted from the intended start), {} never sent",

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use super::model::{ApiStats, LoadReport, RunReport, ScenarioResult};
+use super::model::{ApiStats, LoadModelKind, LoadReport, RunReport, ScenarioResult};
 use super::view::{Verdict, change, check_summary, failing_steps, one_line};
 use super::view::{fixed, metric_value, ms, percent, public_url, seconds, sorted_codes};
 
@@ -129,7 +129,7 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
         line.push_str(&format!(" · {}", b.headline()));
     }
     let model = &report.model;
-    let mut model_text = text(&model.kind);
+    let mut model_text = model.kind.as_str().to_string();
     if let Some(users) = model.users {
         model_text.push_str(&format!(", {users} users"));
     }
@@ -159,7 +159,7 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
             text(&report.target.quirks.join(", "))
         ));
     }
-    if model.kind == "open" || report.late_starts > 0 || report.dropped > 0 {
+    if model.kind == LoadModelKind::Open || report.late_starts > 0 || report.dropped > 0 {
         md.push_str(&format!(
             "Open model: {} (sent after their intended time, latency measured from it), {} (never sent).\n\n",
             plural_u64(report.late_starts, "late start", "late starts"),
@@ -353,7 +353,7 @@ mod tests {
         run.aborted = true;
         run.baseline = None;
         run.thresholds.clear();
-        run.model.kind = "closed".into();
+        run.model.kind = LoadModelKind::Closed;
         run.late_starts = 0;
         run.dropped = 0;
         let md = load(&run);

@@ -238,13 +238,31 @@ pub struct LoadReport {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LoadModelInfo {
-    /// `closed` (users) or `open` (arrival rate).
-    pub kind: String,
+    pub kind: LoadModelKind,
     pub users: Option<u32>,
     /// Requests per second (open model).
     pub rate: Option<f64>,
     /// Human-readable stages, e.g. `10s to 50 users`, `5s at 200/s`.
     pub stages: Vec<String>,
+}
+
+/// How a load run offers its load.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadModelKind {
+    /// A population of users, each sending as fast as answers come back.
+    Closed,
+    /// Requests start on a schedule (arrival rate), whatever the target's speed.
+    Open,
+}
+
+impl LoadModelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadModelKind::Closed => "closed",
+            LoadModelKind::Open => "open",
+        }
+    }
 }
 
 /// Latency (microseconds) and outcome counts of one API (or all).

@@ -3,7 +3,7 @@
 use askama::Template;
 
 use crate::protocol::codes::RspCode;
-use crate::report::model::{ApiStats, LoadReport};
+use crate::report::model::{ApiStats, LoadModelKind, LoadReport};
 use crate::report::svg::{self, Bar, Series};
 use crate::report::view::{fixed, metric_value, ms, one_line, percent, public_url, seconds, sorted_codes};
 
@@ -104,8 +104,8 @@ impl LoadPage {
             count_line = format!("{} — {count_line}", b.headline());
         }
         let model = &report.model;
-        let open_model = model.kind == "open" || report.late_starts > 0 || report.dropped > 0;
-        let mut model_text = one_line(&model.kind);
+        let open_model = model.kind == LoadModelKind::Open || report.late_starts > 0 || report.dropped > 0;
+        let mut model_text = model.kind.as_str().to_string();
         if let Some(users) = model.users {
             model_text.push_str(&format!(", {users} users"));
         }
@@ -369,7 +369,7 @@ pub(crate) fn sample_load_report() -> LoadReport {
         started_at: "2025-01-02T03:04:05Z".into(),
         duration_ms: 10_000,
         model: LoadModelInfo {
-            kind: "open".into(),
+            kind: LoadModelKind::Open,
             users: None,
             rate: Some(400.0),
             stages: vec!["2s to 400/s".into(), "8s at 400/s".into()],

@@ -41,7 +41,7 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
 mod tests {
     use super::*;
     use crate::report::json::sample_report;
-    use crate::report::model::{ApiStats, CheckFailure};
+    use crate::report::model::{ApiStats, CheckFailure, LoadModelKind};
 
     pub(crate) fn conformance_html(report: &RunReport) -> String {
         let mut out = Vec::new();
@@ -295,7 +295,7 @@ mod tests {
         let mut aborted = sample_load_report();
         aborted.aborted = true;
         aborted.baseline = None;
-        aborted.model.kind = "closed".into();
+        aborted.model.kind = LoadModelKind::Closed;
         aborted.model.users = Some(50);
         aborted.model.rate = None;
         aborted.late_starts = 0;
@@ -489,8 +489,12 @@ mod tests {
 
         let mut closed = sample_load_report();
         closed.aborted = true;
-        closed.model =
-            super::super::model::LoadModelInfo { kind: "closed".into(), users: Some(50), rate: None, stages: vec![] };
+        closed.model = super::super::model::LoadModelInfo {
+            kind: LoadModelKind::Closed,
+            users: Some(50),
+            rate: None,
+            stages: vec![],
+        };
         closed.late_starts = 0;
         closed.dropped = 0;
         closed.baseline = None;
