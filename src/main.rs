@@ -261,7 +261,7 @@ struct SimArgs {
     #[arg(long, value_name = "IP")]
     trusted_proxy: Vec<IpAddr>,
     /// The rsp_code for callers outside the IP whitelist.
-    #[arg(long, default_value = "A0301", value_name = "CODE")]
+    #[arg(long, default_value = RspCode::AccessDenied.code(), value_name = "CODE")]
     access_denied_code: String,
     /// Request journal size (entries kept).
     #[arg(long, default_value_t = 10_000)]

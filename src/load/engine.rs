@@ -439,7 +439,7 @@ fn rsp_code_of(body: &[u8]) -> String {
     }
     match serde_json::from_slice::<Code<'_>>(body) {
         Ok(Code { rsp_code: Some(c), .. }) => c.into_owned(),
-        Ok(Code { access_token: Some(_), .. }) => "A0000".into(),
+        Ok(Code { access_token: Some(_), .. }) => crate::protocol::RspCode::Success.code().into(),
         _ => "none".into(),
     }
 }

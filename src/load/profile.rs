@@ -156,7 +156,7 @@ impl MixEntry {
     pub fn expected_codes(&self) -> Vec<String> {
         match self.expect.as_ref().and_then(|e| e.rsp_code.as_ref()) {
             Some(codes) => codes.items().into_iter().map(|t| t.source().to_string()).collect(),
-            None => vec!["A0000".into()],
+            None => vec![crate::protocol::RspCode::Success.code().into()],
         }
     }
 }

@@ -32,6 +32,10 @@ pub enum Handling {
     RetryLater,
 }
 
+/// What the token revocation (`oauth.revoke`) answers on success: the catalogue's response
+/// field says so; the message beside it is a [project rule] (docs/simulator.md).
+pub const OAUTH_REVOKED: &str = "O0000";
+
 impl Handling {
     /// What the institution must do, in a line.
     pub fn describe(self) -> &'static str {

@@ -503,7 +503,10 @@ fn check_step(
         }
         for code in e.rsp_code.iter().flat_map(|o| o.items()) {
             let s = code.source();
-            if code.vars().next().is_none() && crate::protocol::RspCode::from_code(s).is_none() && s != "O0000" {
+            if code.vars().next().is_none()
+                && crate::protocol::RspCode::from_code(s).is_none()
+                && s != crate::protocol::codes::OAUTH_REVOKED
+            {
                 let hint = suggest(s, crate::protocol::RspCode::ALL.iter().map(|c| c.code()))
                     .map(|c| format!(" — did you mean '{c}'?"))
                     .unwrap_or_default();
