@@ -628,6 +628,7 @@ fn load_run() -> LoadReport {
         dropped: 2,
         aborted: false,
         interrupted: None,
+        scale_out: None,
         passed: false,
     }
 }

@@ -72,7 +72,7 @@ impl Session {
             vars: BTreeMap::new(),
         };
         session.data = if session.admin.is_some() {
-            if session.sim.is_none() {
+            if session.sim.is_none() && !target.shared {
                 session.admin_post("/_sim/reset", json!({})).await?;
             }
             TargetData::from_fixture(&session.admin_get("/_sim/fixture").await?)

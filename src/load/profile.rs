@@ -281,6 +281,8 @@ pub struct LoadPlan {
     pub kind: ModelKind,
     /// Measured duration in all.
     pub duration: Duration,
+    /// Set when this plan is one shard's part of a run across machines (`load --shard K/N`).
+    pub shard: Option<super::shard::Sharding>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -444,7 +446,7 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, InputError> {
     if think_max > MAX_THINK_TIME {
         return Err(err(format!("think_time: at most {} s", MAX_THINK_TIME.as_secs()), "think_time"));
     }
-    Ok(LoadPlan { path: path.to_path_buf(), profile, kind, duration })
+    Ok(LoadPlan { path: path.to_path_buf(), profile, kind, duration, shard: None })
 }
 
 /// Longest pause between a user's requests (a user in its pause delays the run's end).

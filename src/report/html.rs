@@ -966,6 +966,7 @@ pub(crate) fn sample_load_report() -> LoadReport {
         dropped: 1,
         aborted: false,
         interrupted: None,
+        scale_out: None,
         passed: false,
     }
 }

@@ -1,0 +1,1 @@
+//! Merging shards (work in progress).
