@@ -433,6 +433,8 @@ pub struct StartTiming {
     pub start: std::time::Instant,
     pub at: chrono::DateTime<chrono::Utc>,
     pub tolerance: Duration,
+    /// The window starts at `at` itself (the shard was ready in time), not when it got ready.
+    pub on_time: bool,
     /// How long after `at` the window began (ms, by this machine's wall clock): measured when
     /// the start came (a timer's wake-up), or, for a shard that was not ready by then, when it was.
     skew_ms: std::sync::Arc<parking_lot::Mutex<Option<f64>>>,
@@ -483,6 +485,7 @@ pub async fn wait_for_start(
     }
     let (wall, now) = (chrono::Utc::now(), std::time::Instant::now());
     let skew_ms = std::sync::Arc::new(parking_lot::Mutex::new(None));
+    let on_time = (at - wall) >= chrono::Duration::zero();
     let start = match (at - wall).to_std() {
         Ok(ahead) => {
             let start = now + ahead;
@@ -498,7 +501,7 @@ pub async fn wait_for_start(
             now
         }
     };
-    StartTiming { start, at, tolerance, skew_ms }
+    StartTiming { start, at, tolerance, on_time, skew_ms }
 }
 
 fn ms_between(from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc>) -> f64 {
@@ -523,7 +526,12 @@ pub fn record(
     use crate::report::scale_out::{ScaleOut, ShardRun, WallSecond};
     let sharding = plan.shard.as_ref();
     let shard = sharding.map(|s| s.shard).unwrap_or(Shard { index: 1, count: 1 });
-    let start_wall = wall_of(window_start);
+    // On time, the window starts at --start-at itself: every shard's seconds then fall on the
+    // same wall-clock seconds, whatever the clocks' reading a millisecond apart.
+    let start_wall = match timing {
+        Some(t) if t.on_time => t.at,
+        _ => wall_of(window_start),
+    };
     let start_ms = start_wall.timestamp_millis();
     ScaleOut::Shard(ShardRun {
         index: shard.index,
@@ -555,6 +563,41 @@ pub fn record(
             })
             .collect(),
     })
+}
+
+/// Applies `--shard` and `--start-at` to `plan` (profile text `text`): the options of the run,
+/// or why they do not fit the profile.
+pub fn options(
+    plan: &mut LoadPlan,
+    shard: Option<Shard>,
+    start_at: Option<&str>,
+    text: &str,
+) -> Result<ScaleOptions, String> {
+    let now = chrono::Utc::now();
+    let start_at = start_at.map(|s| parse_start_at(s, now)).transpose()?;
+    if let Some(shard) = shard {
+        *plan = apply(plan, shard, id_tag(start_at.unwrap_or(now))).map_err(|e| format!("--shard {shard}: {e}"))?;
+    }
+    Ok(ScaleOptions { start_at, profile_sha256: sha256_hex(text.as_bytes()), ..ScaleOptions::default() })
+}
+
+/// The line a sharded or scheduled run prints before it starts.
+pub fn describe(plan: &LoadPlan, scale: &ScaleOptions) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(s) = &plan.shard {
+        let what = match &plan.kind {
+            ModelKind::Closed { .. } => format!("{} of {} users", plan.kind.max_users(), s.full.max_users()),
+            ModelKind::Open { .. } => {
+                format!("arrivals n×{}+{} of the whole schedule", s.shard.count, s.shard.residue())
+            }
+        };
+        parts.push(format!("shard {} ({what}, bank_tran_id tag {})", s.shard, s.id_tag));
+    }
+    if let Some(at) = scale.start_at {
+        let wait = (at - chrono::Utc::now()).num_milliseconds() as f64 / 1000.0;
+        parts.push(format!("starts at {} (in {wait:.1} s), once the target answers", at.to_rfc3339()));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 #[cfg(test)]
@@ -656,6 +699,41 @@ mod tests {
         assert!(e.contains("--start-at 'tomorrow'") && e.contains("RFC 3339"), "{e}");
         let far = (now + chrono::Duration::days(3)).to_rfc3339();
         assert!(parse_start_at(&far, now).unwrap_err().contains("more than 24 hours ahead"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+        /// The shards' slots, taken together, are exactly the one-machine schedule: the same
+        /// count, the same offsets, and as many due by any point of the window.
+        #[test]
+        fn the_union_of_the_shards_schedules_is_the_one_machine_schedule(
+            stages in proptest::collection::vec((1u64..3000, 0.5f64..2000.0), 1..4),
+            n in 1u32..8,
+        ) {
+            use super::super::engine::Schedule;
+            let stages: Vec<(Duration, f64)> = stages.iter().map(|(ms, r)| (Duration::from_millis(*ms), *r)).collect();
+            let whole = Schedule::new(&stages);
+            let all: Vec<Duration> = (0..whole.total).map(|k| whole.offset(k).unwrap()).collect();
+            proptest::prop_assert_eq!(whole.offset(whole.total), None);
+            let shards: Vec<Schedule> =
+                (0..n).map(|r| Schedule::sharded(&stages, u64::from(n), u64::from(r))).collect();
+            let mut union: Vec<Duration> = Vec::new();
+            for s in &shards {
+                proptest::prop_assert_eq!(s.offset(s.total), None);
+                union.extend((0..s.total).map(|k| s.offset(k).unwrap()));
+            }
+            union.sort();
+            proptest::prop_assert_eq!(&union, &all);
+            for k in 0..whole.total.min(50) {
+                let s = &shards[(k % u64::from(n)) as usize];
+                proptest::prop_assert_eq!(s.offset(k / u64::from(n)), whole.offset(k), "slot {} is shard {}'s", k, k % u64::from(n));
+            }
+            let end: Duration = stages.iter().map(|(d, _)| *d).sum();
+            for w in [Duration::ZERO, end / 3, end / 2, end, end * 2] {
+                let due: u64 = shards.iter().map(|s| s.due_before(w)).sum();
+                proptest::prop_assert_eq!(due, whole.due_before(w));
+            }
+        }
     }
 
     #[test]

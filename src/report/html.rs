@@ -508,6 +508,8 @@ struct LoadPage {
     overall: ApiRow,
     charts: Vec<Chart>,
     baseline: Option<BaselineView>,
+    /// A shard of a run across machines, or a merge of shards (per-shard rows).
+    scale_out: Option<super::scale_out::ScaleOutView>,
 }
 
 struct ThresholdView {
@@ -608,6 +610,10 @@ impl LoadPage {
             meta.push(("Dropped", report.dropped.to_string()));
         }
         meta.push(("Tool", format!("{} {}", one_line(&report.tool), one_line(&report.version))));
+        let scale_out = super::scale_out::ScaleOutView::of(report);
+        if let Some(v) = &scale_out {
+            meta.extend(v.meta.iter().cloned());
+        }
 
         let verdict = if report.passed { "PASS" } else { "FAIL" };
         LoadPage {
@@ -667,6 +673,7 @@ impl LoadPage {
                     })
                     .collect(),
             }),
+            scale_out,
         }
     }
 }

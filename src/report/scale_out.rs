@@ -93,3 +93,119 @@ pub struct ShardRow {
     pub aborted: bool,
     pub interrupted: Option<String>,
 }
+
+/// What the HTML and Markdown reports show of a run across machines: lines for the run's
+/// header, and for a merged run one row per shard beside the merged figures.
+pub(crate) struct ScaleOutView {
+    pub meta: Vec<(&'static str, String)>,
+    pub shards: Vec<ShardRowView>,
+    /// The merged figures, in the table's last row.
+    pub merged: Option<ShardRowView>,
+    pub tolerance_ms: u64,
+}
+
+pub(crate) struct ShardRowView {
+    pub shard: String,
+    pub file: String,
+    pub requests: u64,
+    pub rate: String,
+    pub errors: String,
+    pub p99: String,
+    pub skew: String,
+    pub skew_class: &'static str,
+    pub late_starts: u64,
+    pub dropped: u64,
+    pub verdict: &'static str,
+    pub class: &'static str,
+}
+
+fn skew_text(skew: Option<f64>, late: bool, has_start_at: bool) -> (String, &'static str) {
+    let text = match skew {
+        Some(s) if s >= 0.0 => format!("+{s:.1} ms"),
+        Some(s) => format!("{s:.1} ms"),
+        None if has_start_at => "did not start".into(),
+        None => "–".into(),
+    };
+    (if late { format!("{text} (late)") } else { text }, if late { "fail" } else { "pass" })
+}
+
+impl ScaleOutView {
+    pub(crate) fn of(report: &super::model::LoadReport) -> Option<ScaleOutView> {
+        use super::html::{fixed, ms, percent};
+        use super::terminal::one_line;
+        match report.scale_out.as_ref()? {
+            ScaleOut::Shard(s) => {
+                let (skew, _) = skew_text(s.start_skew_ms, s.late, s.start_at.is_some());
+                let mut meta = vec![
+                    (
+                        "Shard",
+                        format!("{} of {} (merge the shards' JSON with obharness report merge)", s.index, s.count),
+                    ),
+                    ("Profile SHA-256", one_line(&s.profile_sha256)),
+                    ("Window start", one_line(&s.window_start)),
+                    ("bank_tran_ids", one_line(&s.bank_tran_ids)),
+                ];
+                if let Some(at) = &s.start_at {
+                    meta.push((
+                        "Start at",
+                        format!("{} — began {skew} (tolerance {} ms)", one_line(at), s.start_tolerance_ms),
+                    ));
+                }
+                Some(ScaleOutView { meta, shards: vec![], merged: None, tolerance_ms: s.start_tolerance_ms })
+            }
+            ScaleOut::Merged(m) => {
+                let mut meta = vec![
+                    ("Shards", format!("{} merged: histograms added exactly, seconds aligned by wall clock", m.count)),
+                    ("Profile SHA-256", one_line(&m.profile_sha256)),
+                ];
+                if let Some(at) = &m.start_at {
+                    meta.push(("Start at", format!("{} (tolerance {} ms)", one_line(at), m.start_tolerance_ms)));
+                }
+                let errors = |e: u64, n: u64| if e == 0 { "0".to_string() } else { format!("{e} ({})", percent(e, n)) };
+                let shards = m
+                    .shards
+                    .iter()
+                    .map(|r| {
+                        let (skew, skew_class) = skew_text(r.start_skew_ms, r.late, m.start_at.is_some());
+                        let (verdict, class) = match (&r.interrupted, r.aborted, r.passed) {
+                            (Some(_), _, _) => ("INTERRUPTED", "fail"),
+                            (None, true, _) => ("ABORTED", "fail"),
+                            (None, false, true) => ("PASS", "pass"),
+                            (None, false, false) => ("FAIL", "fail"),
+                        };
+                        ShardRowView {
+                            shard: format!("{}/{}", r.index, m.count),
+                            file: one_line(&r.file),
+                            requests: r.requests,
+                            rate: fixed(r.rate),
+                            errors: errors(r.errors, r.requests),
+                            p99: ms(r.p99_us),
+                            skew,
+                            skew_class,
+                            late_starts: r.late_starts,
+                            dropped: r.dropped,
+                            verdict,
+                            class,
+                        }
+                    })
+                    .collect();
+                let o = &report.overall;
+                let merged = ShardRowView {
+                    shard: "merged".into(),
+                    file: String::new(),
+                    requests: o.count,
+                    rate: fixed(o.rate),
+                    errors: errors(o.errors, o.count),
+                    p99: ms(o.p99_us),
+                    skew: String::new(),
+                    skew_class: "",
+                    late_starts: report.late_starts,
+                    dropped: report.dropped,
+                    verdict: if report.passed { "PASS" } else { "FAIL" },
+                    class: if report.passed { "pass" } else { "fail" },
+                };
+                Some(ScaleOutView { meta, shards, merged: Some(merged), tolerance_ms: m.start_tolerance_ms })
+            }
+        }
+    }
+}
