@@ -231,3 +231,50 @@ fn bad_shard_options_are_usage_errors() {
         assert!(err.contains(expect), "{args:?}: expected '{expect}' in: {err}");
     }
 }
+
+/// The Kubernetes manifests run what they claim: the profile and target in the ConfigMap
+/// load, the shard count agrees in its three places, and every index's `--shard` parses.
+/// (`deploy/validate.sh` renders and schema-checks them; this needs no tool.)
+#[test]
+fn the_deploy_manifests_agree_with_the_cli() {
+    let k8s = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/k8s");
+    obharness::load::profile::load(&k8s.join("profile.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    obharness::target::Target::load(&k8s.join("target.yaml"), vec![]).unwrap_or_else(|e| panic!("{e}"));
+    let env = std::fs::read_to_string(k8s.join("run.env")).unwrap();
+    let var = |name: &str| {
+        env.lines().find_map(|l| l.strip_prefix(&format!("{name}="))).unwrap_or_else(|| panic!("run.env lacks {name}"))
+    };
+    let shards: u32 = var("SHARDS").parse().unwrap();
+    chrono::DateTime::parse_from_rfc3339(var("START_AT")).expect("START_AT is RFC 3339");
+    let job: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(k8s.join("load-job.yaml")).unwrap()).unwrap();
+    assert_eq!(job["spec"]["completionMode"], "Indexed");
+    assert_eq!(job["spec"]["completions"].as_u64(), Some(u64::from(shards)), "completions = SHARDS");
+    assert_eq!(job["spec"]["parallelism"].as_u64(), Some(u64::from(shards)), "parallelism = SHARDS");
+    let args: Vec<&str> = job["spec"]["template"]["spec"]["containers"][0]["args"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let after = |flag: &str| args[args.iter().position(|a| *a == flag).unwrap_or_else(|| panic!("no {flag}")) + 1];
+    assert_eq!(after("--start-at"), "$(START_AT)");
+    let mut seen = HashSet::new();
+    for index in 0..shards {
+        let spec = after("--shard")
+            .replace("$(JOB_COMPLETION_INDEX)", &index.to_string())
+            .replace("$(SHARDS)", &shards.to_string());
+        let s = obharness::load::shard::Shard::parse(&spec).unwrap();
+        assert!(seen.insert(s.index) && s.count == shards, "{spec}");
+    }
+    let merge: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(k8s.join("merge-job.yaml")).unwrap()).unwrap();
+    let margs: Vec<&str> = merge["spec"]["template"]["spec"]["containers"][0]["args"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(&margs[..3], ["report", "merge", "/results/$(START_AT)/shards"]);
+    assert!(after("--json").starts_with("/results/$(START_AT)/shards/"), "the shards write where the merge reads");
+}
