@@ -133,7 +133,7 @@ fn three_shards_against_one_simulator_merge_into_the_one_machine_run() {
         assert!(s["passed"].as_bool().unwrap(), "each shard passes its own checks: {}", s["thresholds"]);
     }
     let skew = |k: usize| shards[k]["scale_out"]["shard"]["start_skew_ms"].as_f64().unwrap();
-    assert!(skew(0) < 1000.0 && skew(1) < 1000.0, "{} {}", skew(0), skew(1));
+    assert!(skew(0) < 1900.0 && skew(1) < 1900.0, "shards 1 and 2 were ready in time: {} {}", skew(0), skew(1));
     assert!((1900.0..10_000.0).contains(&skew(2)), "shard 3 started late, within its tolerance: {}", skew(2));
     assert_eq!(
         shards[0]["scale_out"]["shard"]["window_start"],
