@@ -38,15 +38,9 @@ enum Command {
     Diff(DiffArgs),
     /// Run the Open Banking center simulator until Ctrl-C.
     Sim(SimArgs),
-    /// Re-render a saved run (`--json` output) as HTML and/or Markdown.
-    Report {
-        /// The run model JSON written by `run --json` or `load --json`.
-        json: PathBuf,
-        #[arg(long, value_name = "FILE")]
-        html: Option<PathBuf>,
-        #[arg(long, value_name = "FILE")]
-        markdown: Option<PathBuf>,
-    },
+    /// Re-render a saved run (`--json` output) as HTML and/or Markdown; `report merge` adds up
+    /// the shards of a run across machines.
+    Report(ReportArgs),
     /// Turn another tool's files into scenarios.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -213,6 +207,68 @@ struct LoadArgs {
     /// machine, 62.6k vs 53.4k req/s with 2 on 2 cores — every core for the embedded simulator).
     #[arg(long)]
     workers: Option<usize>,
+    /// Run shard K of N of the profile, for a run across machines (docs/scale-out.md): K/N
+    /// with 1 ≤ K ≤ N, or index=I/N with I from 0 (Kubernetes' JOB_COMPLETION_INDEX).
+    #[arg(long, value_name = "K/N", value_parser = obharness::load::shard::Shard::parse)]
+    shard: Option<obharness::load::shard::Shard>,
+    /// Start the measured window at this instant (RFC 3339, e.g. 2026-03-02T10:00:00Z), once
+    /// the target answers; every shard of a run gets the same one.
+    #[arg(long, value_name = "TIME")]
+    start_at: Option<String>,
+    /// How late after --start-at a start still counts as on time.
+    #[arg(long, default_value = "1s", value_parser = parse_span, value_name = "DURATION")]
+    start_tolerance: std::time::Duration,
+    #[command(flatten)]
+    outputs: OutputArgs,
+}
+
+fn parse_span(s: &str) -> Result<std::time::Duration, String> {
+    obharness::load::profile::Span::parse(s).map(|s| s.0)
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct ReportArgs {
+    #[command(subcommand)]
+    merge: Option<ReportCommand>,
+    /// The run model JSON written by `run --json` or `load --json`.
+    #[arg(required = true)]
+    json: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Add up the shards of a run across machines (`load --shard K/N --json F`): histograms
+    /// exactly, per-second series by wall-clock second, thresholds evaluated again; exit 0
+    /// pass, 1 fail, 2 when the files are not the shards of one run.
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The shards' JSON files, or directories of them (every *.json inside).
+    #[arg(required = true, value_name = "SHARD.json")]
+    shards: Vec<PathBuf>,
+    /// Wait up to this long for every shard's file (e.g. 30m), as a merge Job started beside
+    /// the shards does.
+    #[arg(long, value_parser = parse_span, value_name = "DURATION")]
+    wait: Option<std::time::Duration>,
+    /// Write the merged run model (with HDR histograms) as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write a JUnit XML report (one testcase per threshold).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Compare p95, p99 and throughput per API with an earlier run's JSON.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Largest regression allowed against the baseline.
+    #[arg(long, default_value = "10%", value_parser = commands::parse_percent, value_name = "PERCENT")]
+    max_regression: f64,
     #[command(flatten)]
     outputs: OutputArgs,
 }
@@ -336,6 +392,9 @@ fn main() -> ExitCode {
             max_regression: args.max_regression,
             workers: args.workers,
             max_error_rate: args.max_error_rate,
+            shard: args.shard,
+            start_at: args.start_at,
+            start_tolerance: args.start_tolerance,
             outputs: args.outputs.into(),
         }),
         Command::Diff(args) => commands::diff(commands::DiffCommand {
@@ -350,7 +409,21 @@ fn main() -> ExitCode {
             json: args.json,
             outputs: args.outputs.into(),
         }),
-        Command::Report { json, html, markdown } => commands::rerender(&json, html.as_deref(), markdown.as_deref()),
+        Command::Report(ReportArgs { merge: Some(ReportCommand::Merge(m)), .. }) => {
+            commands::merge(commands::MergeCommand {
+                shards: m.shards,
+                wait: m.wait,
+                json: m.json,
+                junit: m.junit,
+                baseline: m.baseline,
+                max_regression: m.max_regression,
+                outputs: m.outputs.into(),
+            })
+        }
+        Command::Report(ReportArgs { json, html, markdown, .. }) => match json {
+            Some(json) => commands::rerender(&json, html.as_deref(), markdown.as_deref()),
+            None => unreachable!("clap requires the JSON file without a subcommand"),
+        },
         Command::Sim(args) => run_sim(args).map(|()| exit::SUCCESS),
         Command::Import(ImportCommand::Postman { collection, env, out }) => {
             commands::import_postman(&collection, env.as_deref(), &out)
