@@ -304,6 +304,8 @@ fn step(index: usize, name: &str, action: &str, outcome: Outcome, failures: Vec<
             "balance_amt": "999000"
         })),
         failures,
+        api: None,
+        checks: Vec::new(),
     }
 }
 
@@ -492,6 +494,7 @@ fn conformance_run() -> RunReport {
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         kind: model::RunKind::Conformance,
+        subject: None,
         target: TargetInfo {
             name: "오픈뱅킹 테스트베드".into(),
             base_url: "https://testapi.openbanking.or.kr".into(),

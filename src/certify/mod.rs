@@ -29,6 +29,16 @@ pub enum Trigger {
     Url(String),
 }
 
+impl Trigger {
+    /// The client as reports name it: `client \`./my-client --once\`` or `client at URL`.
+    pub fn describe(&self) -> String {
+        match self {
+            Trigger::Command(cmd) => format!("client `{cmd}`"),
+            Trigger::Url(url) => format!("client at {url}"),
+        }
+    }
+}
+
 /// The inputs a client gets, as `OBH_*` variables (or JSON keys without the prefix, lower case).
 pub fn inputs(session: &Session, s: &scenario::ClientScenario, base_url: &str) -> BTreeMap<String, String> {
     let d = &session.data;
@@ -166,6 +176,7 @@ pub async fn run(
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         kind: RunKind::ClientCertification,
+        subject: Some(how.describe()),
         target: target.info(),
         started_at,
         duration_ms: clock.elapsed().as_millis() as u64,
@@ -219,6 +230,8 @@ fn string_typed_fields(numbers: &[(String, String)], strict: bool) -> ScenarioRe
             http_status: None,
             response: None,
             failures,
+            api: None,
+            checks: Vec::new(),
         }],
         expected_codes: Vec::new(),
     }
@@ -340,6 +353,8 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
                 diff: None,
             })
             .collect(),
+        api: None,
+        checks: Vec::new(),
     });
     for (i, rule) in sc.rules.iter().enumerate() {
         let failures = rules::judge(*rule, &journal, &facts);
@@ -353,6 +368,8 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
             http_status: None,
             response: None,
             failures,
+            api: None,
+            checks: Vec::new(),
         });
     }
     if let Some(bad) = result.steps.iter().find(|s| s.outcome != Outcome::Passed) {

@@ -130,6 +130,7 @@ pub async fn run(
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         kind: RunKind::Conformance,
+        subject: None,
         target: target.info(),
         started_at,
         duration_ms: clock.elapsed().as_millis() as u64,

@@ -51,6 +51,7 @@ pub fn report(outcome: &DiffOutcome, target: &Target, started_at: String) -> Run
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         kind: RunKind::Differential,
+        subject: None,
         target: target.info(),
         started_at,
         duration_ms: outcome.elapsed.as_millis() as u64,

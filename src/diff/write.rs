@@ -200,6 +200,8 @@ mod tests {
             http_status: Some(200),
             response: Some(body),
             failures: Vec::new(),
+            api: None,
+            checks: Vec::new(),
         }
     }
 

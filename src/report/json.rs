@@ -37,6 +37,8 @@ pub(crate) fn sample_report() -> RunReport {
             http_status: Some(200),
             response: Some(json!({"rsp_code": "A0000", "note": "RESPONSE-BODY-MARKER"})),
             failures,
+            api: None,
+            checks: Vec::new(),
         }
     }
     fn ok(index: usize, name: &str, action: &str) -> StepResult {
@@ -114,6 +116,7 @@ pub(crate) fn sample_report() -> RunReport {
         tool: "obharness".into(),
         version: "0.1.0".into(),
         kind: RunKind::Conformance,
+        subject: None,
         target: TargetInfo {
             name: "embedded-sim".into(),
             base_url: "http://127.0.0.1:8080".into(),

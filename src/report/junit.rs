@@ -36,7 +36,10 @@ pub fn write(report: &RunReport, out: &mut dyn Write) -> std::io::Result<()> {
     ));
     x.push_str(&format!(
         "    <testsuite name=\"{}\" tests=\"{tests}\" errors=\"{errors}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{time}\" timestamp=\"{}\">\n",
-        attr(&format!("{}: {}", report.kind, report.target.name)),
+        attr(&match &report.subject {
+            Some(subject) => format!("{}: {subject} (judged by {})", report.kind, report.target.name),
+            None => format!("{}: {}", report.kind, report.target.name),
+        }),
         attr(&report.started_at)
     ));
 
@@ -45,6 +48,9 @@ pub fn write(report: &RunReport, out: &mut dyn Write) -> std::io::Result<()> {
         ("target", report.target.name.clone()),
         ("base_url", public_url(&report.target.base_url)),
     ];
+    if let Some(subject) = &report.subject {
+        properties.push(("client", subject.clone()));
+    }
     if !report.target.capabilities.is_empty() {
         properties.push(("capabilities", report.target.capabilities.join(", ")));
     }

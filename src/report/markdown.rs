@@ -8,7 +8,9 @@
 use std::io::Write;
 
 use super::model::{ApiStats, LoadModelKind, LoadReport, RunReport, ScenarioResult};
-use super::view::{Verdict, change, check_summary, failing_steps, one_line};
+use super::view::{
+    Verdict, change, check_summary, failing_steps, failure_briefs, one_line, run_kind_words, run_subject,
+};
 use super::view::{fixed, metric_value, ms, percent, public_url, seconds, sorted_codes};
 
 /// Rows of the failures table; the rest are counted.
@@ -28,10 +30,11 @@ pub fn write_conformance(report: &RunReport, out: &mut dyn Write) -> std::io::Re
     let mut md = String::new();
 
     md.push_str(&format!(
-        "## {} Conformance {} — {}\n\n",
+        "## {} {} {} — {}\n\n",
         if success { "✅" } else { "❌" },
+        run_kind_words(report.kind),
         if success { "PASS" } else { "FAIL" },
-        text(&report.target.name)
+        text(&run_subject(report))
     ));
     let mut line = format!(
         "**{} passed, {} failed, {} skipped** ({}, {})",
@@ -66,20 +69,21 @@ pub fn write_conformance(report: &RunReport, out: &mut dyn Write) -> std::io::Re
         text(&report.version)
     ));
 
-    let attention: Vec<&ScenarioResult> = report
-        .scenarios
-        .iter()
-        .filter(|r| matches!(Verdict::of(r), Verdict::Fail | Verdict::Error | Verdict::XPass | Verdict::Warn))
-        .collect();
+    let attention = failure_briefs(report);
     if !attention.is_empty() {
-        md.push_str("\n### Failures\n\n| Verdict | Scenario | Title | First failure |\n|---|---|---|---|\n");
-        for r in attention.iter().take(MAX_ROWS) {
+        md.push_str(
+            "\n### Failures\n\n| Verdict | Scenario | Title | First failure | Consequence | KFTC rule |\n|---|---|---|---|---|---|\n",
+        );
+        for b in attention.iter().take(MAX_ROWS) {
+            let r = b.scenario;
             md.push_str(&format!(
-                "| {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} |\n",
                 Verdict::of(r).label(),
                 code(&r.id),
                 text(&r.title),
-                text(&first_failure(r))
+                text(&first_failure(r)),
+                b.consequence.as_deref().map(text).unwrap_or_default(),
+                b.rules.iter().map(|r| text(r)).collect::<Vec<_>>().join("<br>")
             ));
         }
         if attention.len() > MAX_ROWS {
@@ -397,7 +401,7 @@ mod tests {
             "{md}"
         );
         let row = md.lines().find(|l| l.contains("alert(1)") && l.starts_with("| FAIL")).unwrap();
-        assert_eq!(row.matches(" | ").count(), 3, "four cells: {row}");
+        assert_eq!(row.matches(" | ").count(), 5, "six cells, none split by the hostile title: {row}");
 
         let mut run = sample_load_report();
         run.thresholds[0].name = xss.into();

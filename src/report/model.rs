@@ -12,6 +12,10 @@ pub struct RunReport {
     pub version: String,
     pub kind: RunKind,
     pub target: TargetInfo,
+    /// What was judged when it is not the target: the institution's client in a client
+    /// certification (its trigger command or URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     /// RFC 3339, wall clock.
     pub started_at: String,
     pub duration_ms: u64,
@@ -130,6 +134,12 @@ pub struct StepResult {
     /// The answer's body (JSON), secrets redacted.
     pub response: Option<Value>,
     pub failures: Vec<CheckFailure>,
+    /// The API a call step called (catalogue id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    /// The checks made of the answer, in words; a passed step passed each of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
 }
 
 /// One expectation that did not hold.

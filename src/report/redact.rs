@@ -27,6 +27,9 @@ const SECRET_KEYS: &[&str] = &[
     "apikey",
 ];
 
+/// Query parameters of a URL that carry a secret too short to find by its key in text.
+const URL_SECRET_PARAMS: &[&str] = &["?code=", "&code=", "?obh_code=", "&obh_code=", "?token=", "&token="];
+
 /// Keys that are exactly a secret (too short to match as a substring).
 const SECRET_EXACT: &[&str] = &["code", "obh_code", "token"];
 
@@ -194,6 +197,11 @@ pub fn redact_secrets(text: &str) -> Cow<'_, str> {
             (end - start >= 8).then_some((start, end))
         } else if let Some(key) = SECRET_KEYS.iter().find(|k| rest.starts_with(**k)) {
             secret_value(text, at + key.len())
+        } else if let Some(param) = URL_SECRET_PARAMS.iter().find(|p| rest.starts_with(**p)) {
+            // A one-time authorization code in a redirect URL (`callback?code=…&state=…`).
+            let start = at + param.len();
+            let end = start + text[start..].find(['&', '#', '"', '\'', ' ', '\n']).unwrap_or(text.len() - start);
+            (end > start).then_some((start, end))
         } else {
             None
         };
@@ -294,6 +302,14 @@ mod tests {
             ("\"token_type\": \"Bearer\"", "\"token_type\": \"Bearer\""),
             ("rsp_code A0000, 계좌 잔액", "rsp_code A0000, 계좌 잔액"),
             ("password", "password"),
+            (
+                "http://localhost:8080/callback?code=Zx81kq&state=abc",
+                "http://localhost:8080/callback?code=[redacted]&state=abc",
+            ),
+            (
+                "{\"location\": \"http://x/cb?state=1&code=Zx81kq\"}",
+                "{\"location\": \"http://x/cb?state=1&code=[redacted]\"}",
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(redact_secrets(input), expected, "{input}");

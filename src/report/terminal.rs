@@ -11,7 +11,8 @@ use std::io::{IsTerminal, Write};
 use super::model::{RunReport, ScenarioResult};
 pub use super::view::Verdict;
 use super::view::{
-    MAX_DIFF_LINES, MAX_VALUE_CHARS, clip_chars, clip_lines, failing_steps, multi_line, one_line, plural,
+    MAX_DIFF_LINES, MAX_VALUE_CHARS, clip_chars, clip_lines, failing_steps, failure_briefs, multi_line, one_line,
+    plural,
 };
 
 /// Whether to colour the output.
@@ -105,7 +106,8 @@ pub fn scenario_line(r: &ScenarioResult, style: &Style) -> String {
 /// A block for every scenario that needs a look: failed, errored, unexpectedly passed, and
 /// failed warnings (marked as such). Expected failures are left out.
 pub fn write_failures(report: &RunReport, style: &Style, out: &mut dyn Write) -> std::io::Result<()> {
-    for r in &report.scenarios {
+    for brief in failure_briefs(report) {
+        let r = brief.scenario;
         let verdict = Verdict::of(r);
         let note = match verdict {
             Verdict::Fail => None,
@@ -127,8 +129,18 @@ pub fn write_failures(report: &RunReport, style: &Style, out: &mut dyn Write) ->
             block.push_str(&style.paint(verdict_color(verdict), &one_line(&note)));
             block.push('\n');
         }
+        if let Some(c) = &brief.consequence {
+            block.push_str(&style.paint(BOLD, &format!("consequence: {}", one_line(c))));
+            block.push('\n');
+        }
+        for rule in &brief.rules {
+            block.push_str(&format!("KFTC rule: {}\n", one_line(rule)));
+        }
         block.push_str(&format!("spec: {}\nsource: {}\n", one_line(&r.spec), one_line(&r.source)));
         block.push_str(&failure_details(r, style));
+        if let Some(curl) = &brief.curl {
+            block.push_str(&format!("replay: {}\n", one_line(curl)));
+        }
         block.push('\n');
         out.write_all(block.as_bytes())?;
     }

@@ -5,7 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{CheckFailure, Outcome, ScenarioResult, Severity, StepResult};
+use serde_json::Value;
+
+use super::model::{CheckFailure, Outcome, RunKind, RunReport, ScenarioResult, Severity, StepResult};
+use crate::protocol::codes::{BankRspCode, Handling, RspCode};
+use crate::protocol::{ApiId, ParamsIn};
 
 /// Diff lines shown per failed check (the JSON report keeps the whole diff).
 pub const MAX_DIFF_LINES: usize = 200;
@@ -184,9 +188,269 @@ pub fn sorted_codes(codes: &BTreeMap<String, u64>) -> Vec<(&str, u64)> {
     codes
 }
 
+/// What kind of run a report is, in words: `Conformance`, `Client certification`, …
+pub fn run_kind_words(kind: RunKind) -> &'static str {
+    match kind {
+        RunKind::Conformance => "Conformance",
+        RunKind::ClientCertification => "Client certification",
+        RunKind::Differential => "Differential check",
+    }
+}
+
+/// What was judged, against what: the target; the client and the simulator that judged it.
+pub fn run_subject(report: &RunReport) -> String {
+    let target = one_line(&report.target.name);
+    match (report.kind, &report.subject) {
+        (RunKind::ClientCertification, Some(client)) => format!("{} — judged by {target}", one_line(client)),
+        (RunKind::Differential, _) => format!("{target} against the reference simulator"),
+        _ => target,
+    }
+}
+
+/// The report's title: `Conformance report — embedded simulator`,
+/// `Client certification report — client \`./pay\` — judged by obharness simulator`.
+pub fn run_title(report: &RunReport) -> String {
+    format!("{} report — {}", run_kind_words(report.kind), run_subject(report))
+}
+
+/// `1,000,000 won`.
+pub fn won(amount: i128) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{}{out} won", if amount < 0 { "-" } else { "" })
+}
+
+/// A failed scenario as reports lead with it: where it failed, what that means for the
+/// money or the data, the request to replay, and the KFTC rule it breaks.
+pub struct FailureBrief<'a> {
+    pub scenario: &'a ScenarioResult,
+    /// The first failing step (none when the scenario errored before one).
+    pub step: Option<&'a StepResult>,
+    /// In plain words, for an institution: "the account holds 4,000 won less than it should".
+    pub consequence: Option<String>,
+    /// The KFTC document and section, in the words an institution can look up.
+    pub rules: Vec<String>,
+    /// The failing request as a curl command (secrets already masked in the model).
+    pub curl: Option<String>,
+}
+
+/// The scenarios that need attention (failed, errored, unexpectedly passed, failed
+/// warnings), in the model's order (by id).
+pub fn failure_briefs(report: &RunReport) -> Vec<FailureBrief<'_>> {
+    report
+        .scenarios
+        .iter()
+        .filter(|r| matches!(Verdict::of(r), Verdict::Fail | Verdict::Error | Verdict::XPass | Verdict::Warn))
+        .map(|r| {
+            let step = failing_steps(r).next();
+            FailureBrief {
+                scenario: r,
+                step,
+                consequence: step.and_then(|s| consequence(r, s)),
+                rules: step.map(kftc_rules).unwrap_or_default(),
+                curl: step.and_then(curl),
+            }
+        })
+        .collect()
+}
+
+/// The amount a scenario's first money-moving request carried (`tran_amt`, at the top or in
+/// `req_list[0]`).
+fn amount_moved(r: &ScenarioResult) -> Option<i128> {
+    r.steps.iter().find_map(|s| {
+        let api = ApiId::parse(s.api.as_deref()?)?;
+        if !api.api().money_moving {
+            return None;
+        }
+        let params = s.request.as_ref()?.get("params")?;
+        let amount = params.get("tran_amt").or_else(|| params.get("req_list")?.get(0)?.get("tran_amt"))?;
+        amount.as_str().and_then(|a| a.parse().ok()).or_else(|| amount.as_i64().map(i128::from))
+    })
+}
+
+/// What a failed check means in plain words, for the checks where it is clear: a balance
+/// that moved more or less than it should, or an answer that let through what the center
+/// must refuse.
+pub fn consequence(r: &ScenarioResult, step: &StepResult) -> Option<String> {
+    let moved = amount_moved(r);
+    for f in &step.failures {
+        if f.expectation.contains("balance_amt") && f.expectation.ends_with("eq_num") {
+            let expected: i128 = f.expected.split_whitespace().nth(1)?.parse().ok()?;
+            let actual: i128 = f.actual.trim().parse().ok()?;
+            let diff = actual - expected;
+            let times = moved.filter(|m| *m > 0 && diff % m == 0).map(|m| (diff / m).abs());
+            let how = match times {
+                Some(n) => format!(" ({n} × {})", won(moved.unwrap_or(0))),
+                None => String::new(),
+            };
+            return Some(if diff < 0 {
+                format!("the account holds {} less than it should{how}: money left it that must not have", won(-diff))
+            } else {
+                format!("the account holds {} more than it should{how}: money arrived that must not have", won(diff))
+            });
+        }
+        if f.expectation == "rsp_code" && f.actual.starts_with(RspCode::Success.code()) {
+            let expected = RspCode::from_code(f.expected.split(" or ").next()?)?;
+            let api = ApiId::parse(step.api.as_deref()?)?;
+            let money = api.api().money_moving;
+            let amount = moved.map(|m| format!(" ({})", won(m))).unwrap_or_default();
+            let what = match (expected.default_handling(), money) {
+                (Handling::DuplicateIgnored, true) => {
+                    format!("the duplicate request was carried out: money moved twice{amount}")
+                }
+                (Handling::DuplicateIgnored, false) => "the duplicate request was answered as new".into(),
+                (Handling::ConsentExpired, true) => {
+                    format!("money moved on a withdrawal consent over a year old{amount}")
+                }
+                (Handling::ConsentExpired, false) => "account data was given out on a consent over a year old".into(),
+                (Handling::ConsentRequired, _) => "the call was served without the consent it needs".into(),
+                (Handling::AuthError, true) => {
+                    format!("a caller the center must refuse was served: the transfer went through{amount}")
+                }
+                (Handling::AuthError, false) => "a caller the center must refuse was answered".into(),
+                (Handling::Refused, true) => format!("a transfer the center must refuse went through{amount}"),
+                _ => return None,
+            };
+            return Some(what);
+        }
+    }
+    None
+}
+
+/// The KFTC rules a failed step breaks, named by KFTC document and section: the API's
+/// section of the API specification, and for a response code its row of the handling table.
+pub fn kftc_rules(step: &StepResult) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(api) = step.api.as_deref().and_then(ApiId::parse).map(|a| a.api()) {
+        out.push(format!("KFTC 오픈뱅킹 API 명세서 v2.0 — {} ({} {})", api.name, api.method, api.path));
+    }
+    for f in &step.failures {
+        if f.expectation == "rsp_code" || f.expectation == "bank_rsp_code" {
+            for code in f.expected.split(" or ") {
+                if let Some(c) = RspCode::from_code(code) {
+                    out.push(format!(
+                        "KFTC 오픈뱅킹 응답코드 처리 안내 — {} {}: {}",
+                        c.code(),
+                        c.message(),
+                        c.default_handling().describe()
+                    ));
+                } else if let Some(c) = BankRspCode::from_code(code) {
+                    out.push(format!("KFTC 오픈뱅킹 응답코드 처리 안내 — bank_rsp_code {} {}", c.code(), c.message()));
+                }
+            }
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// The step's request as a curl command: the redacted parameters as sent (masked values
+/// stay masked; the token is a shell variable to fill in).
+pub fn curl(step: &StepResult) -> Option<String> {
+    let request = step.request.as_ref()?;
+    let method = request.get("method")?.as_str()?;
+    let url = request.get("url")?.as_str()?;
+    let params = request.get("params").cloned().unwrap_or(Value::Object(Default::default()));
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let api = step.api.as_deref().and_then(ApiId::parse).map(|a| a.api());
+    let mut cmd = format!("curl -sS -X {method}");
+    let pairs = || {
+        params
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .collect::<Vec<_>>()
+    };
+    match api.map(|a| a.params_in) {
+        Some(ParamsIn::Query) | None if method == "GET" => {
+            let query = pairs().join("&");
+            let sep = if url.contains('?') { '&' } else { '?' };
+            cmd.push_str(&format!(
+                " {}",
+                quote(&if query.is_empty() { url.to_string() } else { format!("{url}{sep}{query}") })
+            ));
+        }
+        Some(ParamsIn::Form) => {
+            cmd.push_str(&format!(" {}", quote(url)));
+            for p in pairs() {
+                cmd.push_str(&format!(" --data-urlencode {}", quote(&p)));
+            }
+        }
+        _ => {
+            cmd.push_str(&format!(" {}", quote(url)));
+            cmd.push_str(" -H 'Content-Type: application/json; charset=UTF-8'");
+            cmd.push_str(&format!(" --data {}", quote(&params.to_string())));
+        }
+    }
+    if api.is_none_or(|a| !a.scopes.is_empty()) {
+        cmd.push_str(" -H \"Authorization: Bearer $ACCESS_TOKEN\"");
+    }
+    Some(cmd)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_lead_with_their_consequence_rule_and_curl() {
+        let mut report = crate::report::json::sample_report();
+        report.finish();
+        let briefs = failure_briefs(&report);
+        assert!(!briefs.is_empty());
+        assert_eq!(won(1_234_567), "1,234,567 won");
+        assert_eq!(won(-1000), "-1,000 won");
+        let step = StepResult {
+            index: 3,
+            name: "balance after".into(),
+            action: "call account.balance".into(),
+            outcome: Outcome::Failed,
+            duration_ms: 1,
+            request: Some(
+                serde_json::json!({"method": "GET", "url": "http://127.0.0.1:1/v2.0/account/balance/fin_num",
+                "params": {"fintech_use_num": "1202", "bank_tran_id": "M1U1"}}),
+            ),
+            http_status: Some(200),
+            response: None,
+            failures: vec![CheckFailure {
+                expectation: "$.balance_amt eq_num".into(),
+                expected: "eq_num 999999000 (${before} - 1000)".into(),
+                actual: "999995000".into(),
+                diff: None,
+            }],
+            api: Some("account.balance".into()),
+            checks: vec![],
+        };
+        let withdraw = StepResult {
+            index: 1,
+            action: "call transfer.withdraw".into(),
+            api: Some("transfer.withdraw".into()),
+            request: Some(serde_json::json!({"method": "POST", "url": "http://x/v2.0/transfer/withdraw/fin_num",
+                "params": {"tran_amt": "1000", "wd_pass_phrase": "[redacted]"}})),
+            failures: vec![],
+            outcome: Outcome::Passed,
+            ..step.clone()
+        };
+        let mut r = report.scenarios[0].clone();
+        r.steps = vec![withdraw.clone(), step.clone()];
+        assert_eq!(
+            consequence(&r, &step).unwrap(),
+            "the account holds 4,000 won less than it should (4 × 1,000 won): money left it that must not have"
+        );
+        assert!(kftc_rules(&step)[0].contains("잔액조회"), "{:?}", kftc_rules(&step));
+        let c = curl(&step).unwrap();
+        assert!(c.starts_with("curl -sS -X GET 'http://127.0.0.1:1/v2.0/account/balance/fin_num?"), "{c}");
+        assert!(c.contains("$ACCESS_TOKEN"), "{c}");
+        let c = curl(&withdraw).unwrap();
+        assert!(c.contains("--data '{") && c.contains("[redacted]"), "{c}");
+    }
 
     #[test]
     fn urls_lose_user_info_query_and_fragment() {

@@ -121,6 +121,41 @@ pub fn evaluate(
     out
 }
 
+/// The checks `evaluate` makes of an answer, in words (`rsp_code A0000`,
+/// `$.balance_amt eq_num ${before} - 1000`): what a passing step proved.
+pub fn describe(expect: Option<&Expect>, api: Option<ApiId>, target: &Target) -> Vec<String> {
+    let default = Expect::default();
+    let e = expect.unwrap_or(&default);
+    if e.no_response {
+        return vec!["no answer (the connection closes)".into()];
+    }
+    let mut out = Vec::new();
+    let is_authorize = matches!(api, Some(ApiId::OauthAuthorize | ApiId::OauthAuthorizeAccount));
+    if let Some(s) = e.status.or(if api.is_some() && !is_authorize { Some(200) } else { None }) {
+        out.push(format!("HTTP status {s}"));
+    }
+    let list = |o: &crate::scenario::model::OneOrMany, map: &dyn Fn(&str) -> String| {
+        o.items().iter().map(|t| map(t.source())).collect::<Vec<_>>().join(" or ")
+    };
+    if let Some(codes) = &e.rsp_code {
+        out.push(format!("rsp_code {}", list(codes, &|c| target.expected_code(c))));
+    }
+    if let Some(codes) = &e.bank_rsp_code {
+        out.push(format!("bank_rsp_code {}", list(codes, &|c| c.to_string())));
+    }
+    let schema = match e.schema {
+        Some(s) => s,
+        None => e.rsp_code.as_ref().is_none_or(|c| c.items().iter().any(|t| t.source() == RspCode::Success.code())),
+    };
+    if schema && let Some(api) = api.filter(|a| a.api().path.starts_with("/v2.0/")) {
+        out.push(format!("response fields of {api} as the catalogue has them"));
+    }
+    for c in &e.json {
+        out.push(format!("{} {}", c.path, summary(c)));
+    }
+    out
+}
+
 /// The value checks of `c`, in words, for a failure message.
 fn summary(c: &JsonCheck) -> String {
     let mut parts = Vec::new();

@@ -56,6 +56,8 @@ fn result(index: usize, step: &PlanStep, started: Instant, failures: Vec<CheckFa
         http_status: None,
         response: None,
         failures,
+        api: step.api().map(|a| a.as_str().to_string()),
+        checks: Vec::new(),
     }
 }
 
@@ -184,6 +186,8 @@ async fn call(
         failures.extend(check.check(&AnswerSeen { step, index, top_level, body }));
     }
     let mut r = result(index, step, started, failures);
+    r.checks = super::expect::describe(step.expect.as_ref(), step.api(), ctx.target);
+    r.checks.extend(step.capture.iter().map(|(name, path)| format!("capture {name} from {path}")));
     // Redaction of secrets and account numbers happens once, when the run model is built.
     r.request = Some(sent.request);
     r.http_status = sent.status;

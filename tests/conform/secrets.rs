@@ -54,6 +54,17 @@ impl Drop for Sim {
 
 /// Fails naming the output and the secret when any canary is in `text`.
 fn assert_clean(what: &str, text: &str) {
+    // One-time authorization codes in redirect URLs.
+    for param in ["?code=", "&code="] {
+        for (at, _) in text.match_indices(param) {
+            let value = &text[at + param.len()..];
+            assert!(
+                value.starts_with("[redacted]"),
+                "{what} carries an authorization code: {}",
+                &value[..value.len().min(40)]
+            );
+        }
+    }
     for secret in [CLIENT_SECRET, PASS_PHRASE, ADMIN_TOKEN, JWT_PREFIX] {
         if let Some(at) = text.find(secret) {
             let from = text[..at].char_indices().rev().nth(80).map_or(0, |(i, _)| i);

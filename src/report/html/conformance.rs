@@ -9,8 +9,8 @@ use super::MAX_BODY_CHARS;
 use crate::protocol::codes::RspCode;
 use crate::report::model::{CheckFailure, Outcome, RunReport, ScenarioResult, StepResult};
 use crate::report::view::{
-    MAX_DIFF_LINES, MAX_VALUE_CHARS, Verdict, check_summary, clip_chars, failing_steps, multi_line, one_line, plural,
-    public_url, seconds,
+    MAX_DIFF_LINES, MAX_VALUE_CHARS, Verdict, check_summary, clip_chars, failing_steps, failure_briefs, multi_line,
+    one_line, plural, public_url, run_title, seconds,
 };
 
 #[derive(Template)]
@@ -18,6 +18,9 @@ use crate::report::view::{
 pub(super) struct ConformancePage {
     generator: String,
     page_title: String,
+    /// What was judged, against what (names the client of a client certification).
+    title: String,
+    subject: Option<String>,
     target_name: String,
     base_url: String,
     capabilities: Vec<String>,
@@ -32,8 +35,25 @@ pub(super) struct ConformancePage {
     rule_rows: Vec<MatrixRow>,
     verdict_options: Vec<(String, String)>,
     scenarios: Vec<ScenarioView>,
+    /// The scenarios that need attention, first on the page.
+    failures: Vec<BriefView>,
     unused_snapshots: Vec<String>,
     max_body_chars: usize,
+}
+
+/// A failure as the page leads with it.
+pub(super) struct BriefView {
+    anchor: String,
+    id: String,
+    title: String,
+    label: &'static str,
+    class: &'static str,
+    /// `step 3 "balance after" (call account.balance)`, or why there was no step.
+    at: String,
+    consequence: Option<String>,
+    checks: Vec<FailureView>,
+    rules: Vec<String>,
+    curl: Option<String>,
 }
 
 pub(super) struct Count {
@@ -92,6 +112,8 @@ pub(super) struct StepView {
     request: Option<String>,
     response: Option<String>,
     open_response: bool,
+    /// The checks the step made; for a passed step, the evidence it passed.
+    checks: Vec<String>,
 }
 
 pub(super) struct FailureView {
@@ -197,11 +219,13 @@ impl ConformancePage {
         ConformancePage {
             generator: format!("{} {}", one_line(&report.tool), one_line(&report.version)),
             page_title: format!(
-                "{} — conformance of {} — {}",
+                "{} — {} — {}",
                 if success { "PASS" } else { "FAIL" },
-                target_name,
+                run_title(report),
                 one_line(&report.started_at)
             ),
+            title: run_title(report),
+            subject: report.subject.as_deref().map(one_line),
             target_name,
             base_url: public_url(&report.target.base_url),
             capabilities: report.target.capabilities.iter().map(|c| one_line(c)).collect(),
@@ -215,6 +239,34 @@ impl ConformancePage {
             code_rows,
             rule_rows,
             verdict_options,
+            failures: failure_briefs(report)
+                .into_iter()
+                .map(|b| {
+                    let view = report
+                        .scenarios
+                        .iter()
+                        .zip(&scenarios)
+                        .find(|(r, _)| std::ptr::eq(*r, b.scenario))
+                        .map(|(_, v)| v);
+                    BriefView {
+                        anchor: view.map(|v| v.anchor.clone()).unwrap_or_default(),
+                        id: one_line(&b.scenario.id),
+                        title: one_line(&b.scenario.title),
+                        label: view.map_or("FAIL", |v| v.label),
+                        class: view.map_or("fail", |v| v.class),
+                        at: match b.step {
+                            Some(st) => {
+                                format!("step {} \"{}\" ({})", st.index, one_line(&st.name), one_line(&st.action))
+                            }
+                            None => b.scenario.reason.as_deref().map(one_line).unwrap_or_default(),
+                        },
+                        consequence: b.consequence.clone(),
+                        checks: b.step.map(|st| st.failures.iter().map(FailureView::new).collect()).unwrap_or_default(),
+                        rules: b.rules.clone(),
+                        curl: b.curl.clone(),
+                    }
+                })
+                .collect(),
             scenarios,
             unused_snapshots: report.unused_snapshots.iter().map(|p| one_line(p)).collect(),
             max_body_chars: MAX_BODY_CHARS,
@@ -310,6 +362,7 @@ impl StepView {
             request: s.request.as_ref().map(body),
             response: s.response.as_ref().map(body),
             open_response: failed,
+            checks: s.checks.iter().map(|c| one_line(c)).collect(),
         }
     }
 }
