@@ -25,6 +25,8 @@ use crate::report::{self, terminal};
 use crate::sim::Quirk;
 use crate::target::Target;
 
+pub use crate::evidence::command::EvidenceOut;
+
 /// Options of `obharness run`.
 #[derive(Debug, Clone)]
 pub struct RunCommand {
@@ -41,6 +43,8 @@ pub struct RunCommand {
     pub bless: bool,
     pub golden_dir: PathBuf,
     pub outputs: Outputs,
+    /// `--evidence FILE [--sign-key FILE]`.
+    pub evidence: Option<EvidenceOut>,
 }
 
 /// Human-facing report files of a run.
@@ -71,6 +75,11 @@ pub fn read_expected_failures(path: &Path) -> anyhow::Result<HashSet<String>> {
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect())
+}
+
+/// Writes report bytes made elsewhere (a bundle's own report) the way every report is written.
+pub fn write_report_bytes(path: &Path, data: &[u8]) -> anyhow::Result<()> {
+    write_file(path, |w| w.write_all(data))
 }
 
 fn write_file(path: &Path, render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
@@ -131,6 +140,24 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let Some(target) = target_or_report(cmd.target.as_deref(), &cmd.sim_quirks) else {
         return Ok(exit::USAGE);
     };
+    // Evidence starts before the first request (the target check is in the transcript too).
+    let mut evidence = match cmd.evidence.as_ref().map(crate::evidence::command::start).transpose() {
+        Ok(e) => e,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return Ok(exit::USAGE);
+        }
+    };
+    if let Some(c) = &mut evidence {
+        use crate::evidence::Role;
+        c.scenarios(scenarios.iter().map(|s| s.path.as_path()));
+        for (role, file) in [(Role::Target, &cmd.target), (Role::ExpectedFailures, &cmd.expected_failures)] {
+            if let Some(f) = file {
+                c.input(role, f);
+            }
+        }
+        c.target(&target);
+    }
     let expected_failures = match &cmd.expected_failures {
         Some(p) => read_expected_failures(p)?,
         None => HashSet::new(),
@@ -174,7 +201,18 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let mut report = runtime.block_on(conform::run(scenarios, Arc::new(target), &opts, progress));
     // Source order makes reports stable from run to run.
     report.scenarios.sort_by(|a, b| (a.source.as_str(), a.id.as_str()).cmp(&(b.source.as_str(), b.id.as_str())));
-    finish_run(&report, &style, cmd.junit.as_deref(), cmd.json.as_deref(), &cmd.outputs, "conformance")
+    let bundle = evidence.map(|c| crate::evidence::command::finish(c, &report));
+    let report = bundle.as_ref().and_then(|b| b.model()).unwrap_or(&report);
+    let code = finish_run(
+        report,
+        &style,
+        cmd.junit.as_deref(),
+        cmd.json.as_deref(),
+        &cmd.outputs,
+        "conformance",
+        bundle.as_ref(),
+    )?;
+    Ok(crate::evidence::command::exit_code(code, bundle.as_ref()))
 }
 
 /// Writes a conformance-shaped run's failures, report files and summary; the exit code.
@@ -185,7 +223,10 @@ fn finish_run(
     json: Option<&Path>,
     outputs: &Outputs,
     kind: &str,
+    bundle: Option<&crate::evidence::command::Bundled>,
 ) -> anyhow::Result<u8> {
+    // The run's own HTML and Markdown name the bundle they belong to, as the bundle's copies do.
+    let stamp = bundle.and_then(|b| b.stamp());
     let stdout = &mut std::io::stdout();
     terminal::write_failures(report, style, stdout)?;
     if let Some(path) = junit {
@@ -195,10 +236,10 @@ fn finish_run(
         write_file(path, |w| report::json::write(report, w))?;
     }
     if let Some(path) = outputs.html_path(kind) {
-        write_file(&path, |w| report::html::write_conformance(report, w))?;
+        write_file(&path, |w| report::html::write_conformance_stamped(report, stamp, w))?;
     }
     if let Some(path) = &outputs.markdown {
-        write_file(path, |w| report::markdown::write_conformance(report, w))?;
+        write_file(path, |w| report::markdown::write_conformance_stamped(report, stamp, w))?;
     }
     terminal::write_summary(report, style, stdout)?;
     Ok(if report.is_success() { exit::SUCCESS } else { exit::FAILURES })
@@ -451,6 +492,8 @@ pub struct CertifyCommand {
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub outputs: Outputs,
+    /// `--evidence FILE [--sign-key FILE]`.
+    pub evidence: Option<EvidenceOut>,
 }
 
 /// `obharness certify-client`: returns the exit code.
@@ -462,6 +505,16 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
             return Ok(exit::USAGE);
         }
     };
+    let mut evidence = match cmd.evidence.as_ref().map(crate::evidence::command::start).transpose() {
+        Ok(e) => e,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return Ok(exit::USAGE);
+        }
+    };
+    if let Some(c) = &mut evidence {
+        c.scenarios(scenarios.iter().map(|s| s.path.as_path()));
+    }
     let style = terminal::Style::from_env();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
@@ -486,6 +539,9 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
             target.profile.tls_ca_file = Some(path.clone());
             say!("  TLS: the client trusts {} (OBH_TLS_CA_FILE)", path.display());
         }
+        if let Some(c) = &mut evidence {
+            c.target(&target);
+        }
         let target = Arc::new(target);
         say!(
             "obharness certify-client: {} scenario(s); the simulator plays the center at {}",
@@ -499,7 +555,18 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
         sim.shutdown().await;
         anyhow::Ok(report)
     })?;
-    finish_run(&report, &style, cmd.junit.as_deref(), cmd.json.as_deref(), &cmd.outputs, "client-certification")
+    let bundle = evidence.map(|c| crate::evidence::command::finish(c, &report));
+    let report = bundle.as_ref().and_then(|b| b.model()).unwrap_or(&report);
+    let code = finish_run(
+        report,
+        &style,
+        cmd.junit.as_deref(),
+        cmd.json.as_deref(),
+        &cmd.outputs,
+        "client-certification",
+        bundle.as_ref(),
+    )?;
+    Ok(crate::evidence::command::exit_code(code, bundle.as_ref()))
 }
 
 fn cores() -> usize {
@@ -620,5 +687,5 @@ pub fn diff(cmd: DiffCommand) -> anyhow::Result<u8> {
         say!("  replay: obharness diff --seed {seed} --cases {} --max-steps {}", cmd.cases, cmd.max_steps);
     }
     let report = crate::diff::report(&outcome, &target, started_at);
-    finish_run(&report, &style, cmd.junit.as_deref(), cmd.json.as_deref(), &cmd.outputs, "diff")
+    finish_run(&report, &style, cmd.junit.as_deref(), cmd.json.as_deref(), &cmd.outputs, "diff", None)
 }

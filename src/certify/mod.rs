@@ -149,7 +149,7 @@ pub async fn run(
     let mut results = Vec::new();
     let mut numbers = Vec::new();
     for s in &scenarios {
-        let (r, found) = run_one(s, &target, how).await;
+        let (r, found) = crate::evidence::transcript::scoped(&s.scenario.id, run_one(s, &target, how)).await;
         progress(&r);
         results.push(r);
         numbers.extend(found.into_iter().map(|f| (s.scenario.id.clone(), f)));
@@ -373,6 +373,7 @@ async fn journal_since(session: &Session, mut after: u64) -> Result<Vec<rules::E
         let entries: Vec<rules::Entry> = serde_json::from_value(page["entries"].clone())
             .map_err(|e| format!("GET /_sim/journal: unexpected entries ({e})"))?;
         after = page["next_after"].as_u64().unwrap_or(after);
+        crate::evidence::transcript::journal_entries(&page["entries"]);
         journal.extend(entries);
         if page["more"] != Value::Bool(true) {
             break;

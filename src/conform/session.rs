@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+use crate::evidence::transcript::SendRecorded;
 use crate::protocol::time::{kst, tran_dtime};
 use crate::sim::SimHandle;
 use crate::target::{Target, TargetData, TargetKind};
@@ -89,7 +90,7 @@ impl Session {
         let session = Session::open(target).await?;
         if session.admin.is_none() {
             // Any HTTP answer will do: the point is that something listens at base_url.
-            session.http.get(&session.base_url).send().await.map_err(|e| {
+            session.http.get(&session.base_url).send_recorded().await.map_err(|e| {
                 let mut why = e.to_string();
                 let mut source = std::error::Error::source(&e);
                 while let Some(s) = source {
@@ -112,7 +113,7 @@ impl Session {
             .http
             .get(format!("{base}{path}"))
             .header("X-Sim-Admin-Token", token)
-            .send()
+            .send_recorded()
             .await
             .map_err(|e| format!("GET {path}: {e}"))?;
         admin_answer(path, r).await
@@ -125,7 +126,7 @@ impl Session {
             .post(format!("{base}{path}"))
             .header("X-Sim-Admin-Token", token)
             .json(&body)
-            .send()
+            .send_recorded()
             .await
             .map_err(|e| format!("POST {path}: {e}"))?;
         admin_answer(path, r).await
@@ -137,7 +138,7 @@ impl Session {
             .http
             .delete(format!("{base}{path}"))
             .header("X-Sim-Admin-Token", token)
-            .send()
+            .send_recorded()
             .await
             .map_err(|e| format!("DELETE {path}: {e}"))?;
         admin_answer(path, r).await
@@ -266,7 +267,7 @@ impl Session {
                 ("auth_type", "0"),
                 ("sim_user_seq_no", seq),
             ])
-            .send()
+            .send_recorded()
             .await
             .map_err(|e| format!("authorize: {e}"))?;
         let code = r
@@ -291,7 +292,7 @@ impl Session {
             .http
             .post(format!("{}/oauth/2.0/token", self.base_url))
             .form(form)
-            .send()
+            .send_recorded()
             .await
             .map_err(|e| format!("token: {e}"))?
             .json()

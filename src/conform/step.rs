@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::expect::{Answer, evaluate, text_of};
 use super::session::Session;
+use crate::evidence::transcript::SendRecorded;
 use crate::golden::{self, GoldenMode, GoldenResult};
 use crate::protocol::{ApiId, ParamsIn, Scope};
 use crate::report::{CheckFailure, Outcome, StepResult};
@@ -265,6 +266,7 @@ async fn call(
         let label = format!("{index} {name} ({})", action(step));
         let checked = golden::snapshot_path(ctx.golden_root, ctx.scenario_id, index, &name).map(|path| {
             ctx.used_snapshots.lock().expect("not poisoned").insert(path.clone());
+            crate::evidence::transcript::snapshot_used(&path);
             let r = golden::check(&path, ctx.scenario_id, &label, body, ctx.golden_mode);
             (path, r)
         });
@@ -353,7 +355,7 @@ async fn send(session: &Session, step: &Step, now: &str) -> Result<Sent, String>
         (None, ParamsIn::Json) => req.json(&params),
     };
     let request = json!({ "method": method.as_str(), "url": url.as_str(), "params": Value::Object(params) });
-    match req.send().await {
+    match req.send_recorded().await {
         Err(e) => Ok(Sent { status: None, body: None, error: Some(error_chain(&e)), request }),
         Ok(resp) => {
             let status = resp.status().as_u16();

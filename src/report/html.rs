@@ -28,7 +28,18 @@ const MAX_DIFF_LINES: usize = super::terminal::MAX_DIFF_LINES;
 
 /// Writes the HTML report of a conformance run.
 pub fn write_conformance(report: &RunReport, out: &mut dyn Write) -> std::io::Result<()> {
-    let page = ConformancePage::new(report);
+    write_conformance_stamped(report, None, out)
+}
+
+/// Writes the HTML report of a conformance run that belongs to an evidence bundle, whose
+/// digest and signer the header names.
+pub fn write_conformance_stamped(
+    report: &RunReport,
+    stamp: Option<&super::stamp::BundleStamp>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut page = ConformancePage::new(report);
+    page.bundle = stamp.map(|s| (one_line(&s.digest), one_line(&s.signer_text())));
     out.write_all(page.render().map_err(std::io::Error::other)?.as_bytes())
 }
 
@@ -62,6 +73,8 @@ struct ConformancePage {
     scenarios: Vec<ScenarioView>,
     unused_snapshots: Vec<String>,
     max_body_chars: usize,
+    /// The evidence bundle's digest and signer, for a bundled run.
+    bundle: Option<(String, String)>,
 }
 
 struct Count {
@@ -268,6 +281,7 @@ impl ConformancePage {
             scenarios,
             unused_snapshots: report.unused_snapshots.iter().map(|p| one_line(p)).collect(),
             max_body_chars: MAX_BODY_CHARS,
+            bundle: None,
         }
     }
 }
