@@ -184,29 +184,16 @@ fn print_verdict(bundle: &Path, verdict: &Verdict, out: &mut dyn Write) -> anyho
             say(out, &format!("  made     {} by {}", m.created_at, m.tool.describe()))?;
             say(out, &format!("  binary   sha256 {}", m.tool.binary_sha256))?;
             let r = &v.run;
-            say(
-                out,
-                &format!(
-                    "  run      {} against {} ({}), started {}",
-                    r.kind, r.target.name, r.target.base_url, r.started_at
-                ),
-            )?;
+            let target = if r.target.name.contains(&r.target.base_url) {
+                r.target.name.clone()
+            } else {
+                format!("{} ({})", r.target.name, r.target.base_url)
+            };
+            say(out, &format!("  run      {} against {target}, started {}", r.kind, r.started_at))?;
             if !r.target.quirks.is_empty() {
                 say(out, &format!("  QUIRKS   {} (a demonstration, not a certification)", r.target.quirks.join(", ")))?;
             }
-            let s = &r.summary;
-            say(
-                out,
-                &format!(
-                    "  results  {} scenarios: {} passed, {} failed, {} skipped, {} errors — {}",
-                    s.total,
-                    s.passed,
-                    s.failed,
-                    s.skipped,
-                    s.errors,
-                    if r.is_success() { "PASS" } else { "FAIL" }
-                ),
-            )?;
+            say(out, &format!("  results  {}", results_line(r)))?;
             say(out, &format!("  digest   {}", m.bundle_digest))?;
             say(
                 out,
@@ -230,6 +217,21 @@ fn print_verdict(bundle: &Path, verdict: &Verdict, out: &mut dyn Write) -> anyho
             Ok(exit::SUCCESS)
         }
     }
+}
+
+/// `83 scenarios: 83 passed, 0 failed, 0 skipped — PASS`, counted as the terminal summary
+/// counts (warnings and expected failures as passed; errors and unexpected passes as failed).
+fn results_line(r: &RunReport) -> String {
+    use crate::report::terminal::Verdict;
+    let count = |vs: &[Verdict]| r.scenarios.iter().filter(|s| vs.contains(&Verdict::of(s))).count();
+    format!(
+        "{} scenarios: {} passed, {} failed, {} skipped — {}",
+        r.scenarios.len(),
+        count(&[Verdict::Pass, Verdict::Warn, Verdict::XFail]),
+        count(&[Verdict::Fail, Verdict::Error, Verdict::XPass]),
+        count(&[Verdict::Skip]),
+        if r.is_success() { "PASS" } else { "FAIL" }
+    )
 }
 
 /// `obharness report FILE.obh --html [OUT] --markdown [OUT]`: the bundle's own reports,

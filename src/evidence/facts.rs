@@ -2,7 +2,6 @@
 //! SHA-256 of the binary that ran), the machine (OS, cores, CPU, memory), the clocks (the wall
 //! clock of the run, the simulator's virtual clock) and the command line.
 
-use std::path::PathBuf;
 use std::thread::JoinHandle;
 
 use serde::{Deserialize, Serialize};
@@ -172,9 +171,4 @@ pub struct Facts {
     /// Files the run read that could not be bundled (with why), if any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_bundled: Vec<String>,
-}
-
-/// The path of the running executable, for messages.
-pub fn current_exe() -> Option<PathBuf> {
-    std::env::current_exe().ok()
 }

@@ -128,6 +128,10 @@ fn check_inner(opened: &Opened, expected: Option<&PublicKey>) -> Result<Valid, V
         (Some(sig), Some(pem)) => {
             let text = String::from_utf8_lossy(pem);
             let carried = PublicKey::from_pem(&text).map_err(|e| tampered(SIGNER, e))?;
+            // Exactly as written: not even whitespace in it may change unnoticed.
+            if carried.to_pem().as_bytes() != pem.as_slice() {
+                return Err(tampered(SIGNER, "not the bytes the bundle was made with (the key's PEM was edited)"));
+            }
             let key = expected.unwrap_or(&carried);
             if *key != carried {
                 return Err(tampered(
