@@ -97,25 +97,53 @@ pub fn report_any(
     html: Option<Option<PathBuf>>,
     markdown: Option<Option<PathBuf>>,
 ) -> anyhow::Result<u8> {
+    if html.is_none() && markdown.is_none() {
+        eprintln!("error: nothing to write: give --html [FILE] and/or --markdown [FILE]");
+        return Ok(exit::USAGE);
+    }
     if is_bundle(input) {
         return report(input, html, markdown);
     }
     let open_after = matches!(html, Some(None));
     let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
     let html = html.map(|h| h.unwrap_or_else(|| temp_report(&stem, "html")));
-    let to_stdout = matches!(markdown, Some(None));
-    let tmp_md = to_stdout.then(|| temp_report(&stem, "md"));
-    let markdown = markdown.flatten().or_else(|| tmp_md.clone());
-    let code = crate::commands::rerender(input, html.as_deref(), markdown.as_deref())?;
-    if let (Some(tmp), true) = (&tmp_md, code == exit::SUCCESS) {
-        let text = std::fs::read(tmp)?;
-        let _ = std::fs::remove_file(tmp);
-        std::io::stdout().write_all(&text)?;
+    let markdown_file = markdown.clone().flatten();
+    if html.is_some() || markdown_file.is_some() {
+        let code = crate::commands::rerender(input, html.as_deref(), markdown_file.as_deref())?;
+        if code != exit::SUCCESS {
+            return Ok(code);
+        }
     }
-    if let (Some(path), true) = (&html, open_after && code == exit::SUCCESS) {
+    if matches!(markdown, Some(None)) {
+        markdown_to_stdout(input)?;
+    }
+    if let (Some(path), true) = (&html, open_after) {
         open_in_browser(path);
     }
-    Ok(code)
+    Ok(exit::SUCCESS)
+}
+
+/// The Markdown summary of a saved run (conformance or load), to stdout.
+fn markdown_to_stdout(json: &Path) -> anyhow::Result<()> {
+    let text = crate::scenario::input::read_text_limited(json, crate::scenario::input::MAX_RUN_JSON_BYTES)
+        .map_err(|e| anyhow::anyhow!("{}: {}", json.display(), e.message))?;
+    let bad =
+        |e: serde_json::Error| anyhow::anyhow!("{}:{}:{}: not a run model: {e}", json.display(), e.line(), e.column());
+    let kind =
+        serde_json::from_str::<serde_json::Value>(&text).map_err(bad)?["kind"].as_str().unwrap_or("").to_string();
+    let mut out = Vec::new();
+    if kind == "load" {
+        let r: crate::report::model::LoadReport = serde_json::from_str(&text).map_err(bad)?;
+        crate::report::markdown::write_load(&r, &mut out)?;
+    } else {
+        let r = crate::report::json::read(&text).map_err(bad)?;
+        crate::report::markdown::write_conformance(&r, &mut out)?;
+    }
+    if let Err(e) = std::io::stdout().write_all(&out) {
+        exit::quit_on_broken_pipe(&e);
+        return Err(e.into());
+    }
+    Ok(())
 }
 
 fn temp_report(stem: &str, ext: &str) -> PathBuf {
@@ -258,7 +286,7 @@ pub fn report(bundle: &Path, html: Option<Option<PathBuf>>, markdown: Option<Opt
         Verdict::Valid(_) => {}
         Verdict::Tampered { item, why } => {
             eprintln!(
-                "WARNING: {} does not verify ({item}: {why}); the report below is as found, not evidence",
+                "WARNING: {} does not verify ({item}: {why}); the report written is as found, not evidence",
                 bundle.display()
             );
             code = exit::FAILURES;
