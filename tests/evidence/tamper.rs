@@ -75,7 +75,8 @@ fn remake(o: &mut Opened, key: Option<&SigningKey>) {
 
 /// Verifies `o` with the binary (against the suite's key unless `pubkey` is false).
 fn verify_bin(o: &Opened, name: &str, pubkey: bool) -> crate::Ran {
-    let dir = scratch("tamper");
+    // A directory per case: the tests run in parallel.
+    let dir = scratch(&format!("tamper-{name}"));
     let path = dir.join(name);
     o.write(&path);
     let mut args = vec!["verify".to_string(), path.display().to_string()];
