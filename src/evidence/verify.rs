@@ -289,7 +289,16 @@ fn check_inner(opened: &Opened, expected: Option<&PublicKey>) -> Result<Valid, V
                 ),
             ));
         }
-        Some(_) => false,
+        Some(_) => {
+            // Another build's renderers: at least the reports must name this bundle.
+            for f in manifest.files.iter().filter(|f| matches!(f.role, Role::Html | Role::Markdown)) {
+                let text = String::from_utf8_lossy(&files[&f.path]);
+                if !text.contains(&stamp.digest) || !text.contains(&stamp.signer_text()) {
+                    return Err(tampered(f.path.clone(), "does not name the bundle's digest and signer"));
+                }
+            }
+            false
+        }
     };
     Ok(Valid { signer, files: manifest.files.len(), manifest, run, reports_rerendered })
 }

@@ -278,3 +278,32 @@ fn a_report_that_does_not_say_what_the_run_model_says_is_caught_even_when_signed
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.err.contains("does not verify") && dir.join("t.html").exists(), "{}", r.all());
 }
+
+#[test]
+fn a_bundle_of_another_build_has_its_reports_checked_as_far_as_this_build_can() {
+    let run = suite();
+    let key = private(&run.key);
+    let base = Opened::read(&run.bundle);
+    // Made by another version, whose HTML renderer differs a little.
+    let mut other = Opened { entries: base.entries.clone() };
+    let mut m = other.manifest();
+    m.tool.version = "0.0.9".into();
+    set_manifest(&mut other, &m);
+    let html = other.text(bundle::HTML).replacen("</body>", "<!-- another renderer --></body>", 1);
+    set(&mut other, bundle::HTML, html.clone().into_bytes());
+    rehash(&mut other, bundle::HTML);
+    resign(&mut other, &key);
+    let r = verify_bin(&other, "other-build.obh", true);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.out.contains("not the reports against the run model: made by obharness 0.0.9"), "{}", r.all());
+    // ... but its HTML must still name the bundle it belongs to.
+    let forged = html.replace(&m.bundle_digest, &format!("sha256:{}", "0".repeat(64)));
+    set(&mut other, bundle::HTML, forged.into_bytes());
+    rehash(&mut other, bundle::HTML);
+    resign(&mut other, &key);
+    assert_tampered(
+        &verify_bin(&other, "other-build-digest.obh", true),
+        bundle::HTML,
+        "does not name the bundle's digest",
+    );
+}
