@@ -37,7 +37,10 @@ fn git_commit(dir: &Path) -> Option<String> {
         }
     };
     if let Some(git_dir) = git(dir, &["rev-parse", "--git-dir"]) {
-        watch(PathBuf::from(git_dir).join("HEAD"));
+        let git_dir = PathBuf::from(git_dir);
+        watch(git_dir.join("HEAD"));
+        // Appended on every commit and checkout, even when the branch lives in packed-refs.
+        watch(git_dir.join("logs").join("HEAD"));
     }
     if let Some(common) = git(dir, &["rev-parse", "--git-common-dir"]) {
         let common = PathBuf::from(common);

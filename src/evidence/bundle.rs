@@ -306,11 +306,6 @@ impl Collector {
         })
     }
 
-    /// The signing key's fingerprint, or `None` (unsigned).
-    pub fn signer(&self) -> Option<String> {
-        self.key.as_ref().map(|k| k.public().fingerprint())
-    }
-
     /// Adds an input file as the run read it (read now, before the run).
     pub fn input(&mut self, role: Role, path: &Path) {
         let at = input_path(path);
