@@ -222,6 +222,9 @@ fn print_verdict(bundle: &Path, verdict: &Verdict, out: &mut dyn Write) -> anyho
                 say(out, &format!("  QUIRKS   {} (a demonstration, not a certification)", r.target.quirks.join(", ")))?;
             }
             say(out, &format!("  results  {}", results_line(r)))?;
+            for missing in &v.not_bundled {
+                say(out, &format!("  note     read by the run but not in the bundle: {missing}"))?;
+            }
             say(out, &format!("  digest   {}", m.bundle_digest))?;
             say(
                 out,

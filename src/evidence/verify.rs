@@ -35,6 +35,8 @@ pub struct Valid {
     /// when this obharness is another build than the one that made the bundle and its
     /// renderings differ (so the check could not be made).
     pub reports_rerendered: bool,
+    /// Files the run read that the bundle could not hold (`facts.json`), each with why.
+    pub not_bundled: Vec<String>,
 }
 
 /// The verdict on a bundle.
@@ -300,7 +302,14 @@ fn check_inner(opened: &Opened, expected: Option<&PublicKey>) -> Result<Valid, V
             false
         }
     };
-    Ok(Valid { signer, files: manifest.files.len(), manifest, run, reports_rerendered })
+    let not_bundled = manifest
+        .files
+        .iter()
+        .find(|f| f.role == Role::Facts)
+        .and_then(|f| serde_json::from_slice::<super::facts::Facts>(&files[&f.path]).ok())
+        .map(|facts| facts.not_bundled)
+        .unwrap_or_default();
+    Ok(Valid { signer, files: manifest.files.len(), manifest, run, reports_rerendered, not_bundled })
 }
 
 fn render(f: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Vec<u8> {

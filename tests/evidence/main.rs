@@ -427,3 +427,19 @@ fn keygen_keeps_the_private_key_private_and_never_overwrites_it() {
     assert!(r.err.contains("bad.key") && !r.out.contains("scenario(s) against"), "{}", r.all());
     assert!(!dir.join("x.obh").exists());
 }
+
+#[test]
+fn a_failing_run_has_a_valid_bundle_that_says_it_failed_and_what_it_could_not_hold() {
+    let dir = scratch("failing");
+    std::fs::write(dir.join("me.yaml"), "id: OBH-T-ME-001\ntitle: who am I\nspec: test\nsteps:\n  - call: user.me\n")
+        .unwrap();
+    // Under CI a missing snapshot fails the step (and is never written).
+    let r = obh(&["run", "me.yaml", "--evidence", "me.obh"], &dir, &[("CI", "true")]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    let r = obh(&["verify", "me.obh"], &dir, &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.out.contains("1 scenarios: 0 passed, 1 failed, 0 skipped — FAIL"), "{}", r.all());
+    assert!(r.out.contains("not in the bundle: golden/OBH-T-ME-001/01-user-me.snap"), "{}", r.all());
+    let o = Opened::read(&dir.join("me.obh"));
+    assert_eq!(o.get("inputs/me.yaml"), std::fs::read(dir.join("me.yaml")).unwrap());
+}
