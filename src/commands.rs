@@ -67,19 +67,14 @@ impl Outputs {
 
 /// Reads an expected-failures file: one scenario id per line, `#` comments.
 pub fn read_expected_failures(path: &Path) -> anyhow::Result<HashSet<String>> {
-    let text =
-        crate::scenario::input::read_text(path).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))?;
+    let text = crate::scenario::input::read_text(path)
+        .map_err(|e| exit::usage(format!("{}: {}", path.display(), e.message)))?;
     Ok(text
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim())
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect())
-}
-
-/// Writes report bytes made elsewhere (a bundle's own report) the way every report is written.
-pub fn write_report_bytes(path: &Path, data: &[u8]) -> anyhow::Result<()> {
-    write_file(path, |w| w.write_all(data))
 }
 
 fn write_file(path: &Path, render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
@@ -184,10 +179,10 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let any_runs = scenarios.iter().any(|s| s.requires.is_subset(&capabilities));
     if !target.is_embedded()
         && any_runs
-        && let Err(why) = runtime.block_on(conform::session::Session::check_target(&target))
+        && let Err(why) = runtime.block_on(crate::target::session::Session::check_target(&target))
     {
         eprintln!("error: target '{}' ({}): {why}", target.profile.name, target.base_url_label());
-        return Ok(exit::USAGE);
+        return Ok(exit::of_session_error(&why));
     }
     let n = scenarios.len();
     say!("obharness run: {n} scenario(s) against {}", target.profile.name);
@@ -251,7 +246,7 @@ pub fn schema(what: &str) -> anyhow::Result<String> {
         "scenario" => schemars::schema_for!(crate::scenario::model::Scenario),
         "fragment" => schemars::schema_for!(crate::scenario::model::Fragment),
         "target" => schemars::schema_for!(crate::target::TargetProfile),
-        other => anyhow::bail!("unknown schema '{other}': scenario, fragment or target"),
+        other => return Err(exit::usage(format!("unknown schema '{other}': scenario, fragment or target"))),
     };
     Ok(serde_json::to_string_pretty(&schema)?)
 }
@@ -361,7 +356,7 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
     let baseline = match &cmd.baseline {
         Some(path) => {
             let text = crate::scenario::input::read_text_limited(path, crate::scenario::input::MAX_RUN_JSON_BYTES)
-                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message))?;
+                .map_err(|e| exit::usage(format!("{}: {}", path.display(), e.message)))?;
             match serde_json::from_str::<report::model::LoadReport>(&text) {
                 Ok(b) => Some(b),
                 Err(e) => {
@@ -442,37 +437,86 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
     })
 }
 
-/// `obharness report FILE.json`: re-renders a saved run (conformance or load).
-pub fn rerender(json: &Path, html: Option<&Path>, markdown: Option<&Path>) -> anyhow::Result<u8> {
+/// A saved run's model, as `--json` wrote it.
+enum Saved {
+    Run(Box<report::RunReport>),
+    Load(Box<report::model::LoadReport>),
+}
+
+fn read_saved(json: &Path) -> anyhow::Result<Saved> {
     let text = crate::scenario::input::read_text_limited(json, crate::scenario::input::MAX_RUN_JSON_BYTES)
-        .map_err(|e| anyhow::anyhow!("{}: {}", json.display(), e.message))?;
+        .map_err(|e| exit::usage(format!("{}: {}", json.display(), e.message)))?;
     let kind = serde_json::from_str::<serde_json::Value>(&text)
-        .map_err(|e| anyhow::anyhow!("{}:{}:{}: not JSON: {e}", json.display(), e.line(), e.column()))?
+        .map_err(|e| exit::usage(format!("{}:{}:{}: not JSON: {e}", json.display(), e.line(), e.column())))?
         .get("kind")
         .and_then(|k| k.as_str())
         .unwrap_or("")
         .to_string();
-    if html.is_none() && markdown.is_none() {
-        anyhow::bail!("nothing to write: give --html FILE and/or --markdown FILE");
-    }
-    let bad =
-        |e: serde_json::Error| anyhow::anyhow!("{}:{}:{}: not a run model: {e}", json.display(), e.line(), e.column());
-    if kind == "load" {
-        let r: report::model::LoadReport = serde_json::from_str(&text).map_err(bad)?;
-        if let Some(p) = html {
-            write_file(p, |w| report::html::write_load(&r, w))?;
-        }
-        if let Some(p) = markdown {
-            write_file(p, |w| report::markdown::write_load(&r, w))?;
-        }
+    let bad = |e: serde_json::Error| {
+        exit::usage(format!("{}:{}:{}: not a run model: {e}", json.display(), e.line(), e.column()))
+    };
+    Ok(if kind == "load" {
+        Saved::Load(Box::new(serde_json::from_str(&text).map_err(bad)?))
     } else {
-        let r = report::json::read(&text).map_err(bad)?;
-        if let Some(p) = html {
-            write_file(p, |w| report::html::write_conformance(&r, w))?;
+        Saved::Run(Box::new(report::json::read(&text).map_err(bad)?))
+    })
+}
+
+/// `obharness report FILE.json`: re-renders a saved run (conformance or load).
+pub fn rerender(json: &Path, html: Option<&Path>, markdown: Option<&Path>) -> anyhow::Result<u8> {
+    let saved = read_saved(json)?;
+    if html.is_none() && markdown.is_none() {
+        return Err(exit::usage("nothing to write: give --html FILE and/or --markdown FILE"));
+    }
+    match &saved {
+        Saved::Load(r) => {
+            if let Some(p) = html {
+                write_file(p, |w| report::html::write_load(r, w))?;
+            }
+            if let Some(p) = markdown {
+                write_file(p, |w| report::markdown::write_load(r, w))?;
+            }
         }
-        if let Some(p) = markdown {
-            write_file(p, |w| report::markdown::write_conformance(&r, w))?;
+        Saved::Run(r) => {
+            if let Some(p) = html {
+                write_file(p, |w| report::html::write_conformance(r, w))?;
+            }
+            if let Some(p) = markdown {
+                write_file(p, |w| report::markdown::write_conformance(r, w))?;
+            }
         }
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// `obharness report FILE [--html [OUT]] [--markdown [OUT]]`: an evidence bundle's own reports
+/// (checked first), or a saved run re-rendered. Without OUT, the HTML goes to the temporary
+/// directory and is opened, the Markdown to stdout.
+pub fn report(input: &Path, html: Option<Option<PathBuf>>, markdown: Option<Option<PathBuf>>) -> anyhow::Result<u8> {
+    if html.is_none() && markdown.is_none() {
+        return Err(exit::usage("nothing to write: give --html [FILE] and/or --markdown [FILE]"));
+    }
+    if crate::evidence::command::is_bundle(input) {
+        return crate::evidence::command::report(input, html, markdown);
+    }
+    let open = matches!(html, Some(None));
+    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    let html = html.map(|h| h.unwrap_or_else(|| crate::evidence::command::temp_report(&stem, "html")));
+    let to_stdout = matches!(markdown, Some(None));
+    let markdown = markdown.flatten();
+    if html.is_some() || markdown.is_some() {
+        rerender(input, html.as_deref(), markdown.as_deref())?;
+    }
+    if to_stdout {
+        let mut out = Vec::new();
+        match read_saved(input)? {
+            Saved::Run(r) => report::markdown::write_conformance(&r, &mut out)?,
+            Saved::Load(r) => report::markdown::write_load(&r, &mut out)?,
+        }
+        std::io::stdout().write_all(&out)?;
+    }
+    if let (Some(path), true) = (&html, open) {
+        crate::evidence::command::open_in_browser(path);
     }
     Ok(exit::SUCCESS)
 }
@@ -647,7 +691,7 @@ pub fn diff(cmd: DiffCommand) -> anyhow::Result<u8> {
             | crate::diff::DiffError::ClockMismatch { .. }),
         ) => {
             eprintln!("error: {e}");
-            return Ok(exit::USAGE);
+            return Ok(exit::RUNTIME);
         }
         Err(e) => return Err(e.into()),
     };

@@ -4,8 +4,12 @@
 pub const SUCCESS: u8 = 0;
 /// A check failed, or a threshold or baseline was breached.
 pub const FAILURES: u8 = 1;
-/// Usage or configuration error: bad arguments, unreadable or invalid input files.
+/// Usage or configuration error: bad arguments, unreadable or invalid input files, a
+/// credential's environment variable not set.
 pub const USAGE: u8 = 2;
+/// The run could not be carried out, though its input was good: the target does not answer
+/// or refuses the session, a port cannot be bound, a report cannot be written.
+pub const RUNTIME: u8 = 3;
 /// A load run stopped by SIGINT (Ctrl-C), reported as interrupted: 128 + 2.
 pub const INTERRUPTED: u8 = 130;
 /// A load run stopped by SIGTERM, reported as interrupted: 128 + 15.
@@ -19,5 +23,52 @@ pub const BROKEN_PIPE: u8 = 141;
 pub fn quit_on_broken_pipe(e: &std::io::Error) {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(i32::from(BROKEN_PIPE));
+    }
+}
+
+/// An error in what the user gave (arguments, files, settings): exits with [`USAGE`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// An error of the user's input, for `?` in the commands.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
+/// The exit code of a command's error: [`USAGE`] when it is about the input (a
+/// [`UsageError`], a positioned input error, a simulator configuration that must not start),
+/// [`RUNTIME`] otherwise.
+pub fn code_of(e: &anyhow::Error) -> u8 {
+    let about_input = e.chain().any(|c| {
+        c.is::<UsageError>()
+            || c.is::<crate::scenario::InputError>()
+            || c.is::<crate::scenario::InputErrors>()
+            || c.is::<crate::sim::config::ConfigError>()
+    });
+    if about_input { USAGE } else { RUNTIME }
+}
+
+/// The exit code of a session that could not open: a missing setting is the user's to fix
+/// ([`USAGE`]), a target that does not answer or refuses is not ([`RUNTIME`]).
+pub fn of_session_error(e: &crate::target::session::SessionError) -> u8 {
+    use crate::target::session::SessionError;
+    match e {
+        SessionError::MissingEnv { .. } | SessionError::Profile(_) => USAGE,
+        _ => RUNTIME,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_errors_are_usage_and_the_rest_runtime() {
+        assert_eq!(code_of(&usage("--cases 0")), USAGE);
+        let io = anyhow::Error::from(std::io::Error::other("disk full")).context("cannot write report.html");
+        assert_eq!(code_of(&io), RUNTIME);
+        let input = anyhow::Error::from(crate::scenario::InputError::new(std::path::Path::new("a.yaml"), "bad"));
+        assert_eq!(code_of(&input.context("loading")), USAGE);
     }
 }

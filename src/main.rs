@@ -307,7 +307,7 @@ struct SimArgs {
     #[arg(long, value_name = "IP")]
     trusted_proxy: Vec<IpAddr>,
     /// The rsp_code for callers outside the IP whitelist.
-    #[arg(long, default_value = "A0301", value_name = "CODE")]
+    #[arg(long, default_value = RspCode::AccessDenied.code(), value_name = "CODE")]
     access_denied_code: String,
     /// Request journal size (entries kept).
     #[arg(long, default_value_t = 10_000)]
@@ -398,7 +398,7 @@ fn main() -> ExitCode {
             json: args.json,
             outputs: args.outputs.into(),
         }),
-        Command::Report { json, html, markdown } => obharness::evidence::command::report_any(&json, html, markdown),
+        Command::Report { json, html, markdown } => commands::report(&json, html, markdown),
         Command::Keygen { path, force } => obharness::evidence::command::keygen(&path, force, &mut std::io::stdout()),
         Command::Verify { bundle, pubkey } => {
             obharness::evidence::command::verify(&bundle, pubkey.as_deref(), &mut std::io::stdout())
@@ -419,7 +419,7 @@ fn main() -> ExitCode {
                 exit::quit_on_broken_pipe(io);
             }
             eprintln!("error: {e:#}");
-            ExitCode::from(exit::USAGE)
+            ExitCode::from(exit::code_of(&e))
         }
     }
 }
@@ -434,11 +434,12 @@ fn run_sim(args: SimArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(|s| {
             chrono::DateTime::parse_from_rfc3339(s)
-                .map_err(|e| anyhow::anyhow!("--clock-start '{s}': {e} (expected e.g. 2026-03-02T10:00:00+09:00)"))
+                .map_err(|e| exit::usage(format!("--clock-start '{s}': {e} (expected e.g. 2026-03-02T10:00:00+09:00)")))
         })
         .transpose()?;
-    let access_denied_code = RspCode::from_code(&args.access_denied_code)
-        .ok_or_else(|| anyhow::anyhow!("--access-denied-code '{}' is not a known rsp_code", args.access_denied_code))?;
+    let access_denied_code = RspCode::from_code(&args.access_denied_code).ok_or_else(|| {
+        exit::usage(format!("--access-denied-code '{}' is not a known rsp_code", args.access_denied_code))
+    })?;
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(sim::tls::TlsMaterial::from_files(cert, key)?),
         _ if args.tls || args.tls_ca_out.is_some() => Some(sim::tls::TlsMaterial::generate(args.listen.ip())?),

@@ -323,7 +323,7 @@ fn scenario(
         title: title.into(),
         spec: spec.into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
-        severity: severity.into(),
+        severity: if severity == "warning" { model::Severity::Warning } else { model::Severity::Failure },
         source: format!("scenarios/conformance/{}.yaml", id.to_lowercase()),
         outcome,
         reason: match outcome {
@@ -333,6 +333,10 @@ fn scenario(
         },
         expected_failure,
         duration_ms: 20 + steps.len() as u64 * 7,
+        expected_codes: steps
+            .iter()
+            .filter_map(|s| s.response.as_ref()?.get("rsp_code")?.as_str().map(String::from))
+            .collect(),
         steps,
     }
 }
@@ -487,7 +491,7 @@ fn conformance_run() -> RunReport {
     let mut run = RunReport {
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        kind: "conformance".into(),
+        kind: model::RunKind::Conformance,
         target: TargetInfo {
             name: "오픈뱅킹 테스트베드".into(),
             base_url: "https://testapi.openbanking.or.kr".into(),
@@ -572,7 +576,7 @@ fn load_run() -> LoadReport {
         started_at: "2025-01-02T03:04:05+09:00".into(),
         duration_ms: 60_000,
         model: LoadModelInfo {
-            kind: "open".into(),
+            kind: model::LoadModelKind::Open,
             users: None,
             rate: Some(600.0),
             stages: vec!["10s to 600/s".into(), "50s at 600/s".into()],

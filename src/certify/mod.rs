@@ -11,9 +11,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::conform::session::Session;
+use crate::report::model::{RunKind, Severity};
 use crate::report::{CheckFailure, Outcome, RunReport, ScenarioResult, StepResult};
+use crate::scenario::plan::{FaultAction, StepKind};
 use crate::target::Target;
+use crate::target::session::Session;
+use crate::target::step::StepCtx;
 use scenario::{ClientOutcome, LoadedClientScenario};
 
 /// How the client is set off.
@@ -149,7 +152,7 @@ pub async fn run(
     let mut results = Vec::new();
     let mut numbers = Vec::new();
     for s in &scenarios {
-        let (r, found) = crate::evidence::transcript::scoped(&s.scenario.id, run_one(s, &target, how)).await;
+        let (r, found) = crate::target::record::scoped(&s.scenario.id, run_one(s, &target, how)).await;
         progress(&r);
         results.push(r);
         numbers.extend(found.into_iter().map(|f| (s.scenario.id.clone(), f)));
@@ -162,7 +165,7 @@ pub async fn run(
     let mut report = RunReport {
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        kind: "client-certification".into(),
+        kind: RunKind::ClientCertification,
         target: target.info(),
         started_at,
         duration_ms: clock.elapsed().as_millis() as u64,
@@ -170,7 +173,7 @@ pub async fn run(
         summary: Default::default(),
         unused_snapshots: Vec::new(),
     };
-    report.summarise();
+    report.finish();
     report
 }
 
@@ -200,7 +203,7 @@ fn string_typed_fields(numbers: &[(String, String)], strict: bool) -> ScenarioRe
         title: "Every value is sent as a JSON string, as KFTC's examples show (advisory)".into(),
         spec: "KFTC API reference examples quote every value (\"10000\", \"1\"); the center's handling of JSON numbers is not public, so the simulator accepts them and this rule only advises (--strict-string-fields makes it a failure)".into(),
         tags: vec!["advisory".into(), "format".into()],
-        severity: if strict { "failure" } else { "warning" }.into(),
+        severity: if strict { Severity::Failure } else { Severity::Warning },
         source: "built-in rule".into(),
         outcome,
         reason,
@@ -217,6 +220,7 @@ fn string_typed_fields(numbers: &[(String, String)], strict: bool) -> ScenarioRe
             response: None,
             failures,
         }],
+        expected_codes: Vec::new(),
     }
 }
 
@@ -228,13 +232,14 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
         title: sc.title.clone(),
         spec: sc.spec.clone(),
         tags: sc.tags.clone(),
-        severity: "failure".into(),
+        severity: Severity::Failure,
         source: s.path.display().to_string(),
         outcome: Outcome::Passed,
         reason: None,
         expected_failure: false,
         duration_ms: 0,
         steps: Vec::new(),
+        expected_codes: Vec::new(),
     };
     let error = |mut r: ScenarioResult, why: String| {
         r.outcome = Outcome::Error;
@@ -243,38 +248,41 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
     };
     let mut session = match Session::open(target).await {
         Ok(sess) => sess,
-        Err(e) => return error(result, e),
+        Err(e) => return error(result, e.to_string()),
     };
-    let used = std::sync::Mutex::new(std::collections::BTreeSet::new());
-    let ctx = crate::conform::step::StepCtx {
-        target,
-        scenario_id: &sc.id,
-        golden_root: std::path::Path::new("golden"),
-        golden_mode: crate::golden::GoldenMode::Off,
-        used_snapshots: &used,
-    };
-    for (i, step) in sc.setup.iter().enumerate() {
-        for r in crate::conform::step::run(&ctx, &mut session, step, i + 1).await {
+    let ctx = StepCtx::plain(target);
+    for (i, step) in s.setup.iter().enumerate() {
+        for r in crate::target::step::run(&ctx, &mut session, step, i + 1).await {
             if !r.failures.is_empty() {
                 let why = format!("setup step {} ({}): {}", r.index, r.action, r.failures[0].actual);
                 return error(result, why);
             }
         }
     }
-    let after = match session.admin_get("/_sim/journal?limit=0").await {
-        Ok(v) => v["last_seq"].as_u64().unwrap_or(0),
-        Err(e) => return error(result, e),
+    let admin = match session.admin() {
+        Ok(a) => a.clone(),
+        Err(e) => return error(result, e.to_string()),
     };
-    let fixture = match session.admin_get("/_sim/fixture").await {
+    let after = match admin.journal_head().await {
+        Ok(seq) => seq,
+        Err(e) => return error(result, e.to_string()),
+    };
+    let fixture = match admin.fixture().await {
         Ok(f) => f,
-        Err(e) => return error(result, e),
+        Err(e) => return error(result, e.to_string()),
     };
     let mut env = inputs(&session, sc, &session.base_url);
     if let Some(ca) = &target.profile.tls_ca_file {
         env.insert("OBH_TLS_CA_FILE".into(), ca.display().to_string());
     }
     let run = trigger(how, &env, Duration::from_millis(sc.wait_ms)).await;
-    let journal = match journal_since(&session, after).await {
+    let journal = match admin.journal_since(after).await.map_err(|e| e.to_string()).and_then(|entries| {
+        entries
+            .into_iter()
+            .map(serde_json::from_value::<rules::Entry>)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("GET /_sim/journal: unexpected entries ({e})"))
+    }) {
         Ok(j) => j,
         Err(e) => return error(result, e),
     };
@@ -284,10 +292,13 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
         .flatten()
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect();
-    let settle_after_inquiries = sc
+    let settle_after_inquiries = s
         .setup
         .iter()
-        .filter_map(|st| st.fault.as_ref()?.arm.as_ref()?.get("settle_after_inquiries")?.as_u64())
+        .filter_map(|st| match &st.kind {
+            StepKind::Fault(FaultAction::Arm(rule)) => rule.get("settle_after_inquiries")?.as_u64(),
+            _ => None,
+        })
         .next();
     let facts = rules::Facts {
         scenario: sc,
@@ -314,7 +325,7 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
         action: format!("trigger {} {}", sc.action.as_str(), sc.amount),
         outcome: if run.problem.is_some() { Outcome::Failed } else { Outcome::Passed },
         duration_ms: started.elapsed().as_millis() as u64,
-        request: Some(crate::conform::step::redact(&serde_json::to_value(&env).unwrap_or_default())),
+        request: Some(serde_json::to_value(&env).unwrap_or_default()),
         http_status: None,
         response: Some(
             serde_json::json!({ "outcome": run.outcome, "transcript": run.transcript, "journal": journal_view }),
@@ -363,25 +374,6 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
     (result, rules::numbers_sent(&journal))
 }
 
-/// The journal entries after `after`, page by page (the admin API serves bounded pages).
-async fn journal_since(session: &Session, mut after: u64) -> Result<Vec<rules::Entry>, String> {
-    // The journal itself is bounded; this only stops a client that never stops calling.
-    const MAX_PAGES: usize = 1000;
-    let mut journal = Vec::new();
-    for _ in 0..MAX_PAGES {
-        let page = session.admin_get(&format!("/_sim/journal?after={after}")).await?;
-        let entries: Vec<rules::Entry> = serde_json::from_value(page["entries"].clone())
-            .map_err(|e| format!("GET /_sim/journal: unexpected entries ({e})"))?;
-        after = page["next_after"].as_u64().unwrap_or(after);
-        crate::evidence::transcript::journal_entries(&page["entries"]);
-        journal.extend(entries);
-        if page["more"] != Value::Bool(true) {
-            break;
-        }
-    }
-    Ok(journal)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,9 +382,9 @@ mod tests {
     fn string_typed_fields_warns_by_default_and_fails_when_strict() {
         let found = [("OBH-CLI-X".to_string(), "transfer.withdraw #3: tran_amt = 1000".to_string())];
         let advisory = string_typed_fields(&found, false);
-        assert_eq!((advisory.outcome, advisory.severity.as_str()), (Outcome::Failed, "warning"));
+        assert_eq!((advisory.outcome, advisory.severity), (Outcome::Failed, Severity::Warning));
         assert!(advisory.reason.unwrap().contains("tran_amt = 1000"));
-        assert_eq!(string_typed_fields(&found, true).severity, "failure");
+        assert_eq!(string_typed_fields(&found, true).severity, Severity::Failure);
         let clean = string_typed_fields(&[], true);
         assert_eq!((clean.outcome, clean.steps[0].failures.len()), (Outcome::Passed, 0));
     }

@@ -5,6 +5,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::scenario::{Action, ClientOutcome, ClientScenario, Rule};
+use crate::protocol::codes::{BankRspCode, Handling, RspCode, required_handling};
+use crate::protocol::{ApiId, codes};
 use crate::report::CheckFailure;
 
 /// One journal entry as `GET /_sim/journal` serves it.
@@ -55,10 +57,19 @@ impl Entry {
         text(self.item().get("tran_amt"))
     }
 
+    fn rsp(&self) -> Option<RspCode> {
+        self.rsp_code.as_deref().and_then(RspCode::from_code)
+    }
+
+    /// What the briefing's handling table requires after this answer (`protocol::codes`).
+    fn handling(&self) -> Option<Handling> {
+        let api = ApiId::parse(self.api.as_deref()?)?;
+        Some(required_handling(api, self.rsp()?, self.bank_rsp_code.as_deref().and_then(BankRspCode::from_code)))
+    }
+
+    /// No answer reached the client, or the answer says the outcome is not known yet.
     fn unknown_outcome(&self) -> bool {
-        self.dropped
-            || matches!(self.rsp_code.as_deref(), Some("A0007" | "A0003"))
-            || matches!(self.bank_rsp_code.as_deref(), Some("803" | "804"))
+        self.dropped || self.handling() == Some(Handling::InquireResult)
     }
 }
 
@@ -127,7 +138,10 @@ pub fn judge(rule: Rule, journal: &[Entry], f: &Facts<'_>) -> Vec<CheckFailure> 
             let Some(t) = first_unknown else {
                 return fail(
                     rule,
-                    "a transfer with an unknown outcome (A0007, A0003, 803/804 or no answer)",
+                    format!(
+                        "a transfer with an unknown outcome ({} or no answer)",
+                        codes::inquire_result_codes(ApiId::parse(api).unwrap_or(ApiId::TransferWithdraw)).join(", ")
+                    ),
                     "none in the journal",
                 );
             };
@@ -177,7 +191,7 @@ pub fn judge(rule: Rule, journal: &[Entry], f: &Facts<'_>) -> Vec<CheckFailure> 
             }
         }
         Rule::RefusesOnA0017 => {
-            let Some(t) = transfers.iter().find(|e| e.rsp_code.as_deref() == Some("A0017")) else {
+            let Some(t) = transfers.iter().find(|e| e.rsp() == Some(RspCode::BankResponseTimeout)) else {
                 return fail(rule, "a withdraw answered A0017", "none in the journal");
             };
             let retries = transfers.iter().filter(|e| e.seq > t.seq).count();
@@ -196,7 +210,7 @@ pub fn judge(rule: Rule, journal: &[Entry], f: &Facts<'_>) -> Vec<CheckFailure> 
             out
         }
         Rule::PollsPendingDeposit => {
-            let Some(t) = transfers.iter().find(|e| e.rsp_code.as_deref() == Some("A0001")) else {
+            let Some(t) = transfers.iter().find(|e| e.rsp() == Some(RspCode::Processing)) else {
                 return fail(rule, "a deposit answered A0001/400", "none in the journal");
             };
             let id = t.bank_tran_id.clone().unwrap_or_default();
@@ -235,8 +249,7 @@ pub fn judge(rule: Rule, journal: &[Entry], f: &Facts<'_>) -> Vec<CheckFailure> 
             None => fail(rule, "the client's reported outcome", "no outcome reported"),
         },
         Rule::RenewsConsent => {
-            let Some(expired) = journal.iter().find(|e| matches!(e.rsp_code.as_deref(), Some("A0316" | "A0319")))
-            else {
+            let Some(expired) = journal.iter().find(|e| e.handling() == Some(Handling::ConsentExpired)) else {
                 return fail(rule, "an A0316/A0319 answer", "none in the journal");
             };
             let renewal = journal.iter().find(|e| e.seq > expired.seq && e.is("oauth.authorize_account"));
@@ -244,9 +257,8 @@ pub fn judge(rule: Rule, journal: &[Entry], f: &Facts<'_>) -> Vec<CheckFailure> 
                 return fail(rule, "계좌등록확인 (oauth.authorize_account) after the consent expired", "never called");
             };
             let same_api = expired.api.clone().unwrap_or_default();
-            let succeeded = journal
-                .iter()
-                .any(|e| e.seq > renewal.seq && e.is(&same_api) && e.rsp_code.as_deref() == Some("A0000"));
+            let succeeded =
+                journal.iter().any(|e| e.seq > renewal.seq && e.is(&same_api) && e.rsp() == Some(RspCode::Success));
             if succeeded {
                 Vec::new()
             } else {
@@ -319,7 +331,7 @@ pub fn judge(rule: Rule, journal: &[Entry], f: &Facts<'_>) -> Vec<CheckFailure> 
                 .filter(|e| e.api.as_deref().is_some_and(|a| a.starts_with("transfer.") || a.starts_with("return.")))
             {
                 let ip = e.peer.rsplit_once(':').map(|(ip, _)| ip.trim_matches(|c| c == '[' || c == ']')).unwrap_or("");
-                if !f.whitelist.iter().any(|w| w == ip) || e.rsp_code.as_deref() == Some("A0301") {
+                if !f.whitelist.iter().any(|w| w == ip) || e.rsp() == Some(RspCode::AccessDenied) {
                     out.extend(fail(
                         rule,
                         format!("a registered address ({})", f.whitelist.join(", ")),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::scenario::error::InputError;
 use crate::scenario::input::load_yaml;
 use crate::scenario::model::Step;
+use crate::scenario::plan::{PlanStep, plan};
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -129,6 +130,8 @@ impl Rule {
 pub struct LoadedClientScenario {
     pub path: PathBuf,
     pub scenario: ClientScenario,
+    /// The set-up steps as the runner executes them.
+    pub setup: Vec<PlanStep>,
 }
 
 /// Loads every client scenario under `paths`, reporting all problems at once.
@@ -139,34 +142,37 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<LoadedClientScenario>, crate::scena
     for f in files {
         match load_file(&f) {
             Ok(s) => out.push(s),
-            Err(e) => errors.push(e),
+            Err(mut e) => errors.append(&mut e),
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(crate::scenario::InputErrors(errors)) }
 }
 
-pub fn load_file(path: &Path) -> Result<LoadedClientScenario, InputError> {
-    let (text, scenario): (String, ClientScenario) = load_yaml(path, "client scenario")?;
+/// The step kinds a client scenario's set-up may use.
+const SETUP_KINDS: [&str; 4] = ["fault", "advance_clock", "sleep_ms", "call"];
+
+/// Loads one client scenario; every problem of the file is reported, each at its position.
+pub fn load_file(path: &Path) -> Result<LoadedClientScenario, Vec<InputError>> {
+    let (text, scenario): (String, ClientScenario) = load_yaml(path, "client scenario").map_err(|e| vec![e])?;
+    let mut errors = Vec::new();
     if let Err(why) = crate::scenario::load::check_id(&scenario.id) {
-        return Err(InputError::new(path, format!("scenario id '{}' {why}", scenario.id)).find(&text, "id:", 1));
+        errors.push(InputError::new(path, format!("scenario id '{}' {why}", scenario.id)).find(&text, "id:", 1));
     }
     if let Err(why) = check_amount(&scenario.amount) {
-        return Err(InputError::new(path, format!("amount '{}' {why}", scenario.amount)).find(&text, "amount:", 1));
+        errors.push(InputError::new(path, format!("amount '{}' {why}", scenario.amount)).find(&text, "amount:", 1));
     }
     for (i, step) in scenario.setup.iter().enumerate() {
-        let kinds = crate::scenario::load::kinds(step);
-        if kinds.len() != 1 || !["fault", "advance_clock", "sleep_ms", "call"].contains(&kinds[0]) {
-            return Err(InputError::new(
-                path,
-                format!("setup step {}: give one of fault, advance_clock, sleep_ms, call", i + 1),
-            )
-            .find(&text, "setup:", 1));
+        if !matches!(step.kinds().as_slice(), [one] if SETUP_KINDS.contains(one)) {
+            errors.push(
+                InputError::new(path, format!("setup step {}: give one of {}", i + 1, SETUP_KINDS.join(", ")))
+                    .find(&text, "setup:", 1),
+            );
         }
     }
     // The setup steps are checked like a scenario's: fields, variables, bounded waits.
     let all = crate::scenario::Capability::ALL.into();
     let mut known = crate::scenario::load::BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
-    if let Some(e) = crate::scenario::load::check_steps(
+    errors.extend(crate::scenario::load::check_steps(
         path,
         &text,
         "setup.",
@@ -174,26 +180,25 @@ pub fn load_file(path: &Path) -> Result<LoadedClientScenario, InputError> {
         &all,
         &mut known,
         &Default::default(),
-    )
-    .into_iter()
-    .next()
-    {
-        return Err(e);
-    }
+    ));
     if scenario.rules.is_empty() {
-        return Err(InputError::new(path, "rules: name at least one rule").find(&text, "rules:", 1));
+        errors.push(InputError::new(path, "rules: name at least one rule").find(&text, "rules:", 1));
     }
     if scenario.rules.contains(&Rule::ReportsOutcome) && scenario.expect_outcome.is_none() {
-        return Err(InputError::new(path, "rule reports-outcome needs expect_outcome").find(
+        errors.push(InputError::new(path, "rule reports-outcome needs expect_outcome").find(
             &text,
             "reports-outcome",
             1,
         ));
     }
     if scenario.wait_ms == 0 || scenario.wait_ms > 120_000 {
-        return Err(InputError::new(path, "wait_ms must be 1 to 120000").find(&text, "wait_ms", 1));
+        errors.push(InputError::new(path, "wait_ms must be 1 to 120000").find(&text, "wait_ms", 1));
     }
-    Ok(LoadedClientScenario { path: path.to_path_buf(), scenario })
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let setup = plan(&scenario.setup).map_err(|e| vec![InputError::new(path, e.to_string())])?;
+    Ok(LoadedClientScenario { path: path.to_path_buf(), scenario, setup })
 }
 
 #[cfg(test)]
@@ -211,7 +216,7 @@ mod tests {
                 format!("id: C\ntitle: t\nspec: s\naction: withdraw\namount: {bad}\nrules: [never-resends]\n"),
             )
             .unwrap();
-            let e = load_file(&p).unwrap_err();
+            let e = load_file(&p).unwrap_err().remove(0);
             assert_eq!(e.line, 5, "{bad}: {e}");
             assert!(e.message.contains("amount"), "{e}");
         }
@@ -226,7 +231,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("c.yaml");
         std::fs::write(&p, "id: C\ntitle: t\nspec: s\naction: withdraw\nrules: [never-resend]\n").unwrap();
-        let e = load_file(&p).unwrap_err();
+        let e = load_file(&p).unwrap_err().remove(0);
         assert_eq!(e.line, 5, "{e}");
         assert!(e.message.contains("never-resend"), "{e}");
     }

@@ -2,8 +2,6 @@
 //! simulator, or a reset shared one), outcomes passed / failed / skipped (with the missing
 //! capability named) / error, into the run model.
 
-pub mod expect;
-pub mod session;
 pub mod step;
 
 use std::collections::{BTreeSet, HashSet};
@@ -13,10 +11,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::golden::GoldenMode;
+use crate::report::model::RunKind;
 use crate::report::{Outcome, RunReport, ScenarioResult, StepResult};
 use crate::scenario::LoadedScenario;
-use crate::scenario::model::{Severity, Step};
+use crate::scenario::model::Severity;
+use crate::scenario::plan::PlanStep;
 use crate::target::Target;
+use crate::target::session::Session;
+use crate::target::step::StepCtx;
 
 /// How a run goes.
 #[derive(Debug, Clone)]
@@ -54,8 +56,8 @@ pub fn select(scenarios: Vec<LoadedScenario>, filter: Option<&str>, tags: &[Stri
         .collect()
 }
 
-fn uses_money(steps: &[Step]) -> bool {
-    steps.iter().any(|s| s.call.is_some_and(|a| a.api().money_moving) || s.parallel.as_deref().is_some_and(uses_money))
+fn uses_money(steps: &[PlanStep]) -> bool {
+    steps.iter().any(PlanStep::moves_money)
 }
 
 /// Why a scenario cannot run on `target`, if it cannot.
@@ -65,7 +67,7 @@ fn skip_reason(s: &LoadedScenario, target: &Target) -> Option<String> {
     if !missing.is_empty() {
         return Some(format!("target '{}' lacks {}", target.profile.name, missing.join(", ")));
     }
-    if !target.is_embedded() && !target.profile.allow_transfers && uses_money(&s.scenario.steps) {
+    if !target.is_embedded() && !target.profile.allow_transfers && uses_money(&s.plan) {
         return Some(format!("moves money; target '{}' does not set allow_transfers: true", target.profile.name));
     }
     None
@@ -94,7 +96,7 @@ pub async fn run(
             let result = if stop.load(Ordering::Relaxed) {
                 skipped(&s, &opts, "not run: --fail-fast after an earlier failure".into())
             } else {
-                crate::evidence::transcript::scoped(&s.scenario.id, run_one(&s, &target, &opts, &used)).await
+                crate::target::record::scoped(&s.scenario.id, run_one(&s, &target, &opts, &used)).await
             };
             if opts.fail_fast && matches!(result.outcome, Outcome::Failed | Outcome::Error) && !result.expected_failure
             {
@@ -127,7 +129,7 @@ pub async fn run(
     let mut report = RunReport {
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        kind: "conformance".into(),
+        kind: RunKind::Conformance,
         target: target.info(),
         started_at,
         duration_ms: clock.elapsed().as_millis() as u64,
@@ -135,7 +137,7 @@ pub async fn run(
         summary: Default::default(),
         unused_snapshots,
     };
-    report.summarise();
+    report.finish();
     report
 }
 
@@ -146,8 +148,8 @@ fn base_result(s: &LoadedScenario, opts: &RunOptions) -> ScenarioResult {
         spec: s.scenario.spec.clone(),
         tags: s.scenario.tags.clone(),
         severity: match s.scenario.severity {
-            Severity::Failure => "failure".into(),
-            Severity::Warning => "warning".into(),
+            Severity::Failure => crate::report::model::Severity::Failure,
+            Severity::Warning => crate::report::model::Severity::Warning,
         },
         source: s.path.display().to_string(),
         outcome: Outcome::Passed,
@@ -155,6 +157,7 @@ fn base_result(s: &LoadedScenario, opts: &RunOptions) -> ScenarioResult {
         expected_failure: opts.expected_failures.contains(&s.scenario.id),
         duration_ms: 0,
         steps: Vec::new(),
+        expected_codes: crate::scenario::plan::expected_codes(&s.plan),
     }
 }
 
@@ -173,18 +176,18 @@ async fn run_one(
     }
     let started = Instant::now();
     let mut result = base_result(s, opts);
-    let mut session = match session::Session::open(target).await {
+    let mut session = match Session::open(target).await {
         Ok(sess) => sess,
         Err(e) => {
             result.outcome = Outcome::Error;
-            result.reason = Some(e);
+            result.reason = Some(e.to_string());
             return result;
         }
     };
     // Scenario variables are rendered once, in order, before the first step.
     let now = session.tran_dtime().await;
     for (name, t) in &s.scenario.vars {
-        let value = t.render(&|n| step::lookup(&session, &now, n));
+        let value = t.render(&|n| crate::target::call::lookup(&session, &now, n));
         match value {
             Ok(v) => {
                 session.vars.insert(name.clone(), v);
@@ -196,15 +199,15 @@ async fn run_one(
             }
         }
     }
-    let ctx = step::StepCtx {
-        target,
+    let golden = step::GoldenCheck {
         scenario_id: &s.scenario.id,
-        golden_root: &opts.golden_root,
-        golden_mode: if target.golden() { opts.golden_mode } else { GoldenMode::Off },
-        used_snapshots: used,
+        root: &opts.golden_root,
+        mode: if target.golden() { opts.golden_mode } else { GoldenMode::Off },
+        used,
     };
-    for (i, st) in s.scenario.steps.iter().enumerate() {
-        let results: Vec<StepResult> = step::run(&ctx, &mut session, st, i + 1).await;
+    let ctx = StepCtx { target, answer_check: Some(&golden) };
+    for (i, st) in s.plan.iter().enumerate() {
+        let results: Vec<StepResult> = crate::target::step::run(&ctx, &mut session, st, i + 1).await;
         let failed = results.iter().find(|r| r.outcome != Outcome::Passed).map(|r| (r.outcome, first_failure(r)));
         result.steps.extend(results);
         if let Some((outcome, reason)) = failed {
@@ -214,7 +217,7 @@ async fn run_one(
         }
     }
     result.duration_ms = started.elapsed().as_millis() as u64;
-    crate::evidence::transcript::capture_journal(&session).await;
+    crate::target::record::capture_journal(&session).await;
     session.scrubber().await.scenario(&mut result);
     result
 }

@@ -6,11 +6,11 @@
 use serde_json::Value;
 
 use super::ops::Account;
-use crate::conform::expect::{effective_rsp_code, text_of};
 use crate::protocol::ApiId;
 use crate::protocol::fields::{FieldError, check_response, unknown_answer_fields};
 use crate::report::StepResult;
 use crate::target::Target;
+use crate::target::expect::{effective_rsp_code, text_of};
 
 /// The parts of one answer that are compared.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -1,18 +1,14 @@
 //! Runs one planned case on the reference simulator and the target side by side, step by
-//! step, through the conformance runner's step executor (so a written scenario replays
-//! exactly what ran), and stops at the first disagreement.
-
-use std::collections::BTreeSet;
-use std::path::Path;
+//! step, through the shared step runner (so a written scenario replays exactly what ran),
+//! and stops at the first disagreement.
 
 use super::DiffError;
 use super::compare::{self, Deltas, Disagreement, Observation, WATCHED};
 use super::plan::Plan;
-use crate::conform::session::Session;
-use crate::conform::step::{self, StepCtx};
-use crate::golden::GoldenMode;
 use crate::report::StepResult;
 use crate::target::Target;
+use crate::target::session::Session;
+use crate::target::step::{self, StepCtx};
 
 /// What one case did on both sides.
 #[derive(Debug, Clone, Default)]
@@ -33,12 +29,14 @@ struct Side {
 impl Side {
     async fn open(name: &'static str, target: &Target, plan: &Plan) -> Result<Side, DiffError> {
         let fail = |message: String| DiffError::Session { side: name, message };
-        let mut session = Session::open(target).await.map_err(fail)?;
+        let mut session = Session::open(target).await.map_err(|e| fail(e.to_string()))?;
         let now = session.tran_dtime().await;
         for (var, template) in &plan.vars {
             let t =
                 crate::scenario::template::Template::parse(template).map_err(|e| fail(format!("vars.{var}: {e}")))?;
-            let value = t.render(&|n| step::lookup(&session, &now, n)).map_err(|e| fail(format!("vars.{var}: {e}")))?;
+            let value = t
+                .render(&|n| crate::target::call::lookup(&session, &now, n))
+                .map_err(|e| fail(format!("vars.{var}: {e}")))?;
             session.vars.insert(var.clone(), value);
         }
         Ok(Side { name, session, start: [None; 3] })
@@ -52,12 +50,9 @@ impl Side {
             if fin.is_empty() {
                 continue;
             }
-            let v = self
-                .session
-                .admin_get(&format!("/_sim/accounts/{fin}"))
-                .await
-                .map_err(|message| DiffError::Ledger { side: self.name, message })?;
-            out[i] = crate::conform::expect::text_of(&v["balance_amt"]).parse::<i128>().ok();
+            let ledger =
+                |e: crate::target::admin::AdminError| DiffError::Ledger { side: self.name, message: e.to_string() };
+            out[i] = Some(self.session.admin().map_err(ledger)?.balance(fin).await.map_err(ledger)?);
         }
         Ok(out)
     }
@@ -89,17 +84,9 @@ pub async fn run_case<'a>(
         r.start = rb?;
         t.start = tb?;
     }
-    let used = std::sync::Mutex::new(BTreeSet::new());
     let mut trace = Trace::default();
     for (i, planned) in plan.steps.iter().enumerate() {
-        let ctx = |on: &'a Target| StepCtx {
-            target: on,
-            scenario_id: "diff",
-            golden_root: Path::new(""),
-            golden_mode: GoldenMode::Off,
-            used_snapshots: &used,
-        };
-        let (rc, tc) = (ctx(reference), ctx(target));
+        let (rc, tc) = (StepCtx::plain(reference), StepCtx::plain(target));
         let (rr, tr) = tokio::join!(
             step::run(&rc, &mut r.session, &planned.step, i + 1),
             step::run(&tc, &mut t.session, &planned.step, i + 1)

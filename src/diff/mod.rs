@@ -302,22 +302,16 @@ pub fn run(opts: &DiffOptions) -> Result<DiffOutcome, DiffError> {
 /// A target with an admin API must start its clock where the reference's starts (after the
 /// reset a session does), within a minute.
 async fn check_clock(target: &Target) -> Result<(), DiffError> {
-    let session = crate::conform::session::Session::open(target)
-        .await
-        .map_err(|message| DiffError::Session { side: "target", message })?;
-    if !session.has_admin() {
+    let fail = |e: &dyn std::fmt::Display| DiffError::Session { side: "target", message: e.to_string() };
+    let session = crate::target::session::Session::open(target).await.map_err(|e| fail(&e))?;
+    let Ok(admin) = session.admin() else {
         return Ok(());
-    }
-    let clock =
-        session.admin_get("/_sim/clock").await.map_err(|message| DiffError::Session { side: "target", message })?;
+    };
+    let clock = admin.clock().await.map_err(|e| fail(&e))?;
     let reference = crate::sim::config::embedded_clock_start();
-    let now = clock["now"].as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
-    match now {
-        Some(t) if (t - reference).num_seconds().abs() <= 60 => Ok(()),
-        _ => Err(DiffError::ClockMismatch {
-            target: clock["now"].as_str().unwrap_or("(unreadable)").to_string(),
-            reference: reference.to_rfc3339(),
-        }),
+    match clock.now {
+        t if (t - reference).num_seconds().abs() <= 60 => Ok(()),
+        t => Err(DiffError::ClockMismatch { target: t.to_rfc3339(), reference: reference.to_rfc3339() }),
     }
 }
 

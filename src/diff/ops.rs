@@ -8,6 +8,7 @@
 
 use proptest::prelude::*;
 
+use crate::protocol::ApiId;
 use crate::scenario::model::Capability;
 
 /// Which account an operation names.
@@ -133,20 +134,21 @@ pub enum Fault {
 impl Fault {
     /// The rule as `POST /_sim/faults` takes it.
     pub fn rule(self) -> serde_json::Value {
+        use crate::protocol::codes::{BankRspCode, RspCode};
         use serde_json::json;
         match self {
-            Fault::WithdrawA0017 => json!({"api": "transfer.withdraw", "action": "respond", "rsp_code": "A0017",
-                "bank_rsp_code": "311", "times": 1}),
-            Fault::WithdrawA0007NotCommitted => {
-                json!({"api": "transfer.withdraw", "action": "respond", "rsp_code": "A0007", "commit": "no", "times": 1})
+            Fault::WithdrawA0017 => json!({"api": ApiId::TransferWithdraw.as_str(), "action": "respond",
+                "rsp_code": RspCode::BankResponseTimeout.code(), "bank_rsp_code": BankRspCode::ResponseTimeout.code(),
+                "times": 1}),
+            Fault::WithdrawA0007NotCommitted => json!({"api": ApiId::TransferWithdraw.as_str(), "action": "respond",
+                "rsp_code": RspCode::Timeout.code(), "commit": "no", "times": 1}),
+            Fault::WithdrawA0007Committed => json!({"api": ApiId::TransferWithdraw.as_str(), "action": "respond",
+                "rsp_code": RspCode::Timeout.code(), "commit": "yes", "times": 1}),
+            Fault::DepositA0001Later => json!({"api": ApiId::TransferDeposit.as_str(), "action": "respond",
+                "rsp_code": RspCode::Processing.code(), "commit": "later", "times": 1}),
+            Fault::WithdrawDropped => {
+                json!({"api": ApiId::TransferWithdraw.as_str(), "action": "drop", "commit": "no", "times": 1})
             }
-            Fault::WithdrawA0007Committed => {
-                json!({"api": "transfer.withdraw", "action": "respond", "rsp_code": "A0007", "commit": "yes", "times": 1})
-            }
-            Fault::DepositA0001Later => {
-                json!({"api": "transfer.deposit", "action": "respond", "rsp_code": "A0001", "commit": "later", "times": 1})
-            }
-            Fault::WithdrawDropped => json!({"api": "transfer.withdraw", "action": "drop", "commit": "no", "times": 1}),
         }
     }
 }

@@ -10,6 +10,7 @@ use serde_yaml::{Mapping, Value};
 use super::ops::{Account, BadJson, ELSEWHERE, Fault, Op, Source};
 use crate::protocol::ApiId;
 use crate::scenario::model::{Capability, Step};
+use crate::scenario::plan::PlanStep;
 
 /// Seconds from the embedded clock start (10:00 KST) to the next midnight.
 const FIRST_DAY_LEFT: u64 = 14 * 3_600;
@@ -22,8 +23,8 @@ pub struct PlannedStep {
     pub op: usize,
     /// As written in a scenario, without `expect`.
     pub yaml: Mapping,
-    /// The same, parsed.
-    pub step: Step,
+    /// The same, as the step runner executes it.
+    pub step: PlanStep,
     /// The API called (the children's for `parallel`), if any.
     pub api: Option<ApiId>,
     /// Whether money may move (balances are compared after it).
@@ -319,9 +320,10 @@ pub fn plan(ops: &[Op]) -> Result<Plan, PlanError> {
     }
     let mut steps = Vec::with_capacity(m.steps.len());
     for (index, ((op, yaml, api, moves_money), age)) in m.steps.into_iter().zip(m.ages).enumerate() {
-        let step: Step = serde_yaml::from_value(Value::Mapping(yaml.clone()))
-            .map_err(|e| PlanError { index: index + 1, message: e.to_string() })?;
-        let api = api.or(step.call);
+        let bad = |message: String| PlanError { index: index + 1, message };
+        let written: Step = serde_yaml::from_value(Value::Mapping(yaml.clone())).map_err(|e| bad(e.to_string()))?;
+        let step = PlanStep::from_step(&written).map_err(|e| bad(e.to_string()))?;
+        let api = api.or(step.api());
         steps.push(PlannedStep { op, yaml, step, api, moves_money, consent_age: age });
     }
     Ok(Plan { vars, steps })

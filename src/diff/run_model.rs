@@ -3,6 +3,7 @@
 //! disagreement the target's answers to the minimal case with the disagreeing step failed.
 
 use super::{DiffOutcome, Finding};
+use crate::report::model::{RunKind, Severity};
 use crate::report::{CheckFailure, Outcome, RunReport, ScenarioResult, StepResult};
 use crate::target::Target;
 
@@ -17,13 +18,14 @@ pub fn report(outcome: &DiffOutcome, target: &Target, started_at: String) -> Run
         spec: "docs/diff.md: rsp_code, bank_rsp_code, result rows, HTTP status, field sets and money moved agree"
             .into(),
         tags: vec!["diff".into()],
-        severity: "failure".into(),
+        severity: Severity::Failure,
         source: "obharness diff".into(),
         outcome: Outcome::Passed,
         reason: None,
         expected_failure: false,
         duration_ms: outcome.elapsed.as_millis() as u64,
         steps: Vec::new(),
+        expected_codes: Vec::new(),
     };
     if let Some(f) = &outcome.finding {
         cases.outcome = Outcome::Failed;
@@ -48,7 +50,7 @@ pub fn report(outcome: &DiffOutcome, target: &Target, started_at: String) -> Run
     let mut report = RunReport {
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        kind: "differential".into(),
+        kind: RunKind::Differential,
         target: target.info(),
         started_at,
         duration_ms: outcome.elapsed.as_millis() as u64,
@@ -56,7 +58,7 @@ pub fn report(outcome: &DiffOutcome, target: &Target, started_at: String) -> Run
         summary: Default::default(),
         unused_snapshots: Vec::new(),
     };
-    report.summarise();
+    report.finish();
     report
 }
 

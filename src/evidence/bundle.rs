@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 use super::facts::{BinaryHash, Clocks, Facts, Invocation, Machine, Tool};
 use super::sign::SigningKey;
 use super::tar;
-use super::transcript::{MIN_SECRET_CHARS, Recorder};
 use crate::report::redact::{REDACTED, is_secret_key};
 use crate::report::stamp::BundleStamp;
 use crate::report::{self, RunReport};
 use crate::target::Target;
+use crate::target::record::{MIN_SECRET_CHARS, Recorder};
 
 /// The manifest's `format`: bumped when the layout changes incompatibly.
 pub const FORMAT: &str = "obharness-evidence/1";
@@ -288,7 +288,7 @@ impl Collector {
             ));
         }
         let recorder = Arc::new(Recorder::new());
-        if !super::transcript::install(recorder.clone()) {
+        if !crate::target::record::install(recorder.clone()) {
             return Err("one evidence bundle per process: a recorder is installed already".into());
         }
         Ok(Collector {
@@ -394,9 +394,7 @@ impl Collector {
         // The run model, scrubbed again with every secret the transcript saw (a no-op for a run
         // whose own redaction caught everything), and its renderings from that one model.
         let mut model = report.clone();
-        for s in &mut model.scenarios {
-            scrubber.scenario(s);
-        }
+        scrubber.run(&mut model);
         let mut files: Vec<(FileEntry, Vec<u8>)> = Vec::new();
         push_file(&mut files, RUN_JSON, Role::RunModel, None, 0, render(|w| report::json::write(&model, w))?);
         push_file(&mut files, JUNIT, Role::Junit, None, 0, render(|w| report::junit::write(&model, w))?);
@@ -433,7 +431,7 @@ impl Collector {
         }
 
         let order: Vec<String> = model.scenarios.iter().map(|s| s.id.clone()).collect();
-        let chain = self.recorder.finish(&order, &scrubber);
+        let chain = super::transcript::chain_of(self.recorder.finish(&order, &scrubber));
         push_file(&mut files, TRANSCRIPT, Role::Transcript, None, 0, chain.text.clone().into_bytes());
 
         let moved: Vec<String> = model
@@ -500,7 +498,7 @@ impl Collector {
 
         let manifest = Manifest {
             format: FORMAT.into(),
-            kind: model.kind.clone(),
+            kind: model.kind.to_string(),
             created_at,
             tool,
             signer,
@@ -578,7 +576,7 @@ impl<'a> SecretFinder<'a> {
 
 /// Writes the bundle to a temporary file beside `path` and renames it into place: a failed or
 /// killed run never leaves half a bundle.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

@@ -75,10 +75,10 @@ pub fn finish(c: Collector, report: &RunReport) -> Bundled {
     }
 }
 
-/// The run's exit code, or [`exit::USAGE`] when its bundle could not be written.
+/// The run's exit code, or [`exit::RUNTIME`] when its bundle could not be written.
 pub fn exit_code(code: u8, bundle: Option<&Bundled>) -> u8 {
     match bundle {
-        Some(Bundled(Err(_))) => exit::USAGE,
+        Some(Bundled(Err(_))) => exit::RUNTIME,
         _ => code,
     }
 }
@@ -90,63 +90,8 @@ pub fn is_bundle(path: &Path) -> bool {
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head[257..262] == b"ustar"
 }
 
-/// `obharness report FILE --html [OUT] --markdown [OUT]`, for a bundle or a run's JSON. Without
-/// a file, the HTML goes to the temporary directory and is opened, the Markdown to stdout.
-pub fn report_any(
-    input: &Path,
-    html: Option<Option<PathBuf>>,
-    markdown: Option<Option<PathBuf>>,
-) -> anyhow::Result<u8> {
-    if html.is_none() && markdown.is_none() {
-        eprintln!("error: nothing to write: give --html [FILE] and/or --markdown [FILE]");
-        return Ok(exit::USAGE);
-    }
-    if is_bundle(input) {
-        return report(input, html, markdown);
-    }
-    let open_after = matches!(html, Some(None));
-    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
-    let html = html.map(|h| h.unwrap_or_else(|| temp_report(&stem, "html")));
-    let markdown_file = markdown.clone().flatten();
-    if html.is_some() || markdown_file.is_some() {
-        let code = crate::commands::rerender(input, html.as_deref(), markdown_file.as_deref())?;
-        if code != exit::SUCCESS {
-            return Ok(code);
-        }
-    }
-    if matches!(markdown, Some(None)) {
-        markdown_to_stdout(input)?;
-    }
-    if let (Some(path), true) = (&html, open_after) {
-        open_in_browser(path);
-    }
-    Ok(exit::SUCCESS)
-}
-
-/// The Markdown summary of a saved run (conformance or load), to stdout.
-fn markdown_to_stdout(json: &Path) -> anyhow::Result<()> {
-    let text = crate::scenario::input::read_text_limited(json, crate::scenario::input::MAX_RUN_JSON_BYTES)
-        .map_err(|e| anyhow::anyhow!("{}: {}", json.display(), e.message))?;
-    let bad =
-        |e: serde_json::Error| anyhow::anyhow!("{}:{}:{}: not a run model: {e}", json.display(), e.line(), e.column());
-    let kind =
-        serde_json::from_str::<serde_json::Value>(&text).map_err(bad)?["kind"].as_str().unwrap_or("").to_string();
-    let mut out = Vec::new();
-    if kind == "load" {
-        let r: crate::report::model::LoadReport = serde_json::from_str(&text).map_err(bad)?;
-        crate::report::markdown::write_load(&r, &mut out)?;
-    } else {
-        let r = crate::report::json::read(&text).map_err(bad)?;
-        crate::report::markdown::write_conformance(&r, &mut out)?;
-    }
-    if let Err(e) = std::io::stdout().write_all(&out) {
-        exit::quit_on_broken_pipe(&e);
-        return Err(e.into());
-    }
-    Ok(())
-}
-
-fn temp_report(stem: &str, ext: &str) -> PathBuf {
+/// A report file in the temporary directory, for `--html` without a file.
+pub fn temp_report(stem: &str, ext: &str) -> PathBuf {
     std::env::temp_dir().join(format!("{stem}-{}.{ext}", std::process::id()))
 }
 
@@ -163,7 +108,10 @@ pub fn keygen(path: &Path, force: bool, out: &mut dyn Write) -> anyhow::Result<u
         }
         Err(e) => {
             eprintln!("error: {e}");
-            Ok(exit::USAGE)
+            Ok(match e {
+                sign::KeygenError::Exists(_) => exit::USAGE,
+                sign::KeygenError::Failed(_) => exit::RUNTIME,
+            })
         }
     }
 }
@@ -284,7 +232,7 @@ pub fn report(bundle: &Path, html: Option<Option<PathBuf>>, markdown: Option<Opt
     let mut code = exit::SUCCESS;
     match verify::check(&opened, None) {
         Verdict::Valid(v) if v.signer == Signer::Unsigned => {
-            eprintln!("note: {} is unsigned: `obharness verify` says who made a signed one", bundle.display())
+            eprintln!("note: {} is unsigned: its files are intact, but nothing shows who made it", bundle.display())
         }
         Verdict::Valid(_) => {}
         Verdict::Tampered { item, why } => {
@@ -299,10 +247,6 @@ pub fn report(bundle: &Path, html: Option<Option<PathBuf>>, markdown: Option<Opt
             return Ok(exit::USAGE);
         }
     }
-    if html.is_none() && markdown.is_none() {
-        eprintln!("error: nothing to write: give --html [FILE] and/or --markdown [FILE]");
-        return Ok(exit::USAGE);
-    }
     let stem = bundle.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "bundle".into());
     for (want, inside, ext) in [(html, super::bundle::HTML, "html"), (markdown, super::bundle::MARKDOWN, "md")] {
         let Some(out) = want else { continue };
@@ -310,12 +254,17 @@ pub fn report(bundle: &Path, html: Option<Option<PathBuf>>, markdown: Option<Opt
             eprintln!("error: {}: holds no {inside}", bundle.display());
             return Ok(exit::USAGE);
         };
+        let label = if ext == "html" { "HTML" } else { "Markdown" };
         match out {
-            Some(path) => crate::commands::write_report_bytes(&path, data)?,
+            Some(path) => {
+                super::bundle::write_atomically(&path, data).map_err(anyhow::Error::msg)?;
+                tell(&format!("{label} report: {}", path.display()));
+            }
             None if ext == "md" => std::io::stdout().write_all(data)?,
             None => {
                 let path = temp_report(&stem, ext);
-                crate::commands::write_report_bytes(&path, data)?;
+                super::bundle::write_atomically(&path, data).map_err(anyhow::Error::msg)?;
+                tell(&format!("{label} report: {}", path.display()));
                 open_in_browser(&path);
             }
         }

@@ -200,26 +200,35 @@ pub fn public_path(private: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Why `keygen` wrote nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeygenError {
+    /// A key file is there already (the user's to decide: `--force`).
+    #[error("{0} exists; refusing to overwrite it (pass --force to replace the key pair)")]
+    Exists(String),
+    /// The files could not be written, or no key made.
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// Writes a new key pair: the private key to `private` (mode 0600 from the start) and the
 /// public key to `private.pub`. Refuses to replace either file unless `force`.
-pub fn keygen(private: &Path, force: bool) -> Result<Generated, String> {
+pub fn keygen(private: &Path, force: bool) -> Result<Generated, KeygenError> {
     let public = public_path(private);
     if !force {
         for p in [private, public.as_path()] {
             if p.exists() || p.symlink_metadata().is_ok() {
-                return Err(format!(
-                    "{} exists; refusing to overwrite it (pass --force to replace the key pair)",
-                    p.display()
-                ));
+                return Err(KeygenError::Exists(p.display().to_string()));
             }
         }
     }
     if let Some(dir) = private.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| KeygenError::Failed(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let (key, pem_text) = SigningKey::generate()?;
-    write_new(private, pem_text.as_bytes(), 0o600)?;
-    write_new(&public, key.public().to_pem().as_bytes(), 0o644)?;
+    let (key, pem_text) = SigningKey::generate().map_err(KeygenError::Failed)?;
+    write_new(private, pem_text.as_bytes(), 0o600).map_err(KeygenError::Failed)?;
+    write_new(&public, key.public().to_pem().as_bytes(), 0o644).map_err(KeygenError::Failed)?;
     Ok(Generated { private: private.to_path_buf(), public, fingerprint: key.public().fingerprint() })
 }
 
@@ -307,7 +316,7 @@ mod tests {
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         let first = std::fs::read(&path).unwrap();
-        let e = keygen(&path, false).unwrap_err();
+        let e = keygen(&path, false).unwrap_err().to_string();
         assert!(e.contains("refusing to overwrite") && e.contains("--force"), "{e}");
         assert_eq!(std::fs::read(&path).unwrap(), first, "untouched");
         let again = keygen(&path, true).unwrap();

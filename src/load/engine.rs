@@ -18,11 +18,11 @@ use serde_json::{Map, Value};
 
 use super::profile::{LoadPlan, ModelKind, ThinkTime};
 use super::recorder::{Aggregate, Ending, UserRecorder};
-use crate::conform::session::Session;
 use crate::protocol::{ApiId, ParamsIn};
 use crate::scenario::model::WithValue;
-use crate::scenario::request::{self, Fresh};
 use crate::scenario::template::Template;
+use crate::target::request::{self, Fresh};
+use crate::target::session::Session;
 
 /// One call of the mix, prepared once: everything but the fresh bank_tran_id.
 pub struct Entry {
@@ -188,13 +188,13 @@ fn method_of(m: &str) -> reqwest::Method {
 /// outside the measured window.
 pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, String> {
     let now = session.tran_dtime().await;
-    let lookup = |n: &str| crate::conform::step::lookup(session, &now, n);
+    let lookup = |n: &str| crate::target::call::lookup(session, &now, n);
     let render = |t: &Template| t.render(&lookup).map_err(|e| e.to_string());
     let mut entries = Vec::new();
-    for m in &plan.profile.mix {
+    for (m, step) in plan.profile.mix.iter().zip(&plan.mix) {
         let api = m.call;
         let mut overrides = Map::new();
-        for (k, v) in &m.with {
+        for (k, v) in &step.with {
             overrides.insert(
                 k.clone(),
                 match v {
@@ -209,17 +209,10 @@ pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, Strin
         let mut placeholder = || "PLACEHOLDER".to_string();
         let mut fresh = Fresh { bank_tran_id: &mut placeholder, tran_dtime: now.clone() };
         let base = request::build(api, &session.data, &mut fresh, &overrides);
-        let credential = match &m.as_ {
-            Some(t) => render(t)?,
-            None => crate::conform::step::default_credential(api).to_string(),
-        };
-        let auth = match credential.as_str() {
-            "none" => None,
-            "user" | "institution" => Some(format!("Bearer {}", session.token(&credential).await?)),
-            c if c.starts_with("user:") => Some(format!("Bearer {}", session.token(c).await?)),
-            c => Some(format!("Bearer {}", c.strip_prefix("token:").unwrap_or(c))),
-        };
-        let headers = m.headers.iter().map(|(k, v)| Ok((k.clone(), render(v)?))).collect::<Result<Vec<_>, String>>()?;
+        let token = session.token_for(&step.effective_credential(), &render).await.map_err(|e| e.to_string())?;
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let headers =
+            step.headers.iter().map(|(k, v)| Ok((k.clone(), render(v)?))).collect::<Result<Vec<_>, String>>()?;
         let id_in_list = base.get("req_list").and_then(|l| l.get(0)).and_then(|i| i.get("bank_tran_id")).is_some();
         entries.push(Entry {
             api,
@@ -446,7 +439,7 @@ fn rsp_code_of(body: &[u8]) -> String {
     }
     match serde_json::from_slice::<Code<'_>>(body) {
         Ok(Code { rsp_code: Some(c), .. }) => c.into_owned(),
-        Ok(Code { access_token: Some(_), .. }) => "A0000".into(),
+        Ok(Code { access_token: Some(_), .. }) => crate::protocol::RspCode::Success.code().into(),
         _ => "none".into(),
     }
 }

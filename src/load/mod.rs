@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use goose::prelude::*;
 
-use crate::conform::session::Session;
-use crate::report::model::{LoadModelInfo, LoadReport};
+use crate::report::model::{LoadModelInfo, LoadModelKind, LoadReport};
 use crate::target::Target;
+use crate::target::session::Session;
+use crate::target::step::StepCtx;
 use profile::{LoadPlan, ModelKind};
 
 /// goose runs one attack per process at a time (a global killswitch).
@@ -91,7 +92,7 @@ impl Progress for Silent {
 fn model_info(plan: &LoadPlan) -> LoadModelInfo {
     match &plan.kind {
         ModelKind::Closed { stages, increase_rate } => LoadModelInfo {
-            kind: "closed".into(),
+            kind: LoadModelKind::Closed,
             users: Some(plan.kind.max_users()),
             rate: None,
             stages: stages
@@ -103,7 +104,7 @@ fn model_info(plan: &LoadPlan) -> LoadModelInfo {
                 .collect(),
         },
         ModelKind::Open { stages, max_in_flight } => LoadModelInfo {
-            kind: "open".into(),
+            kind: LoadModelKind::Open,
             users: Some(*max_in_flight),
             rate: stages.first().map(|(_, r)| *r),
             stages: stages.iter().map(|(d, r)| format!("{:.1}s at {r}/s", d.as_secs_f64())).collect(),
@@ -121,17 +122,10 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
         )));
     }
     let _one_at_a_time = ATTACK.lock().await;
-    let mut session = Session::open(target).await.map_err(LoadRunError::Target)?;
-    let used = std::sync::Mutex::new(std::collections::BTreeSet::new());
-    let ctx = crate::conform::step::StepCtx {
-        target,
-        scenario_id: &plan.profile.name,
-        golden_root: std::path::Path::new("golden"),
-        golden_mode: crate::golden::GoldenMode::Off,
-        used_snapshots: &used,
-    };
-    for (i, step) in plan.profile.setup.iter().enumerate() {
-        for r in crate::conform::step::run(&ctx, &mut session, step, i + 1).await {
+    let mut session = Session::open(target).await.map_err(|e| LoadRunError::Target(e.to_string()))?;
+    let ctx = StepCtx::plain(target);
+    for (i, step) in plan.setup.iter().enumerate() {
+        for r in crate::target::step::run(&ctx, &mut session, step, i + 1).await {
             if let Some(f) = r.failures.first() {
                 return Err(LoadRunError::Target(format!(
                     "setup step {} ({}): {}: expected {}, got {}",

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::ApiId;
-use crate::scenario::error::InputError;
+use crate::scenario::error::{InputError, InputErrors};
 use crate::scenario::model::{Capability, Expect, Step, WithValue};
 use crate::scenario::template::Template;
 
@@ -156,7 +156,7 @@ impl MixEntry {
     pub fn expected_codes(&self) -> Vec<String> {
         match self.expect.as_ref().and_then(|e| e.rsp_code.as_ref()) {
             Some(codes) => codes.items().into_iter().map(|t| t.source().to_string()).collect(),
-            None => vec!["A0000".into()],
+            None => vec![crate::protocol::RspCode::Success.code().into()],
         }
     }
 }
@@ -278,6 +278,9 @@ impl JsonSchema for Percent {
 pub struct LoadPlan {
     pub path: PathBuf,
     pub profile: Profile,
+    /// The set-up steps and the mix's calls (in `profile.mix` order) as plan steps.
+    pub setup: Vec<crate::scenario::plan::PlanStep>,
+    pub mix: Vec<crate::scenario::plan::PlanStep>,
     pub kind: ModelKind,
     /// Measured duration in all.
     pub duration: Duration,
@@ -304,37 +307,58 @@ impl ModelKind {
 pub const MAX_DURATION: Duration = Duration::from_secs(3600);
 
 /// Loads and checks a profile; errors name the file, line and column.
-pub fn load(path: &Path) -> Result<LoadPlan, InputError> {
-    let text = crate::scenario::input::read_text(path)?;
+pub fn load(path: &Path) -> Result<LoadPlan, InputErrors> {
+    let text = crate::scenario::input::read_text(path).map_err(|e| InputErrors(vec![e]))?;
     parse(path, &text)
 }
 
-pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, InputError> {
-    let profile: Profile = crate::scenario::input::parse_yaml(path, text, "load profile")?;
+/// Checks profile text; every problem is reported, each at its position.
+pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, InputErrors> {
+    let profile: Profile =
+        crate::scenario::input::parse_yaml(path, text, "load profile").map_err(|e| InputErrors(vec![e]))?;
     let err = |msg: String, needle: &str| InputError::new(path, msg).find(text, needle, 1);
+    let mut errors = Vec::new();
     if profile.mix.is_empty() {
-        return Err(err("mix: at least one call is needed".into(), "mix:"));
+        errors.push(err("mix: at least one call is needed".into(), "mix:"));
     }
+    // Bounds first: a file far over them is not checked entry by entry.
     if profile.mix.len() > MAX_MIX {
-        return Err(err(format!("mix: at most {MAX_MIX} calls (this one has {})", profile.mix.len()), "mix:"));
-    }
-    if let Some(m) = profile.mix.iter().find(|m| m.weight > MAX_WEIGHT) {
-        return Err(err(format!("mix: weight {} is above {MAX_WEIGHT}", m.weight), &m.weight.to_string()));
-    }
-    if profile.mix.iter().all(|m| m.weight == 0) {
-        return Err(err("mix: every weight is 0".into(), "weight"));
+        return Err(InputErrors(vec![err(
+            format!("mix: at most {MAX_MIX} calls (this one has {})", profile.mix.len()),
+            "mix:",
+        )]));
     }
     for (what, n) in [("setup", profile.setup.len()), ("thresholds", profile.thresholds.len())] {
         if n > MAX_ITEMS {
-            return Err(err(format!("{what}: at most {MAX_ITEMS} entries"), &format!("{what}:")));
+            return Err(InputErrors(vec![err(format!("{what}: at most {MAX_ITEMS} entries"), &format!("{what}:"))]));
         }
     }
+    if let Some(m) = profile.mix.iter().find(|m| m.weight > MAX_WEIGHT) {
+        errors.push(err(format!("mix: weight {} is above {MAX_WEIGHT}", m.weight), &m.weight.to_string()));
+    }
+    if !profile.mix.is_empty() && profile.mix.iter().all(|m| m.weight == 0) {
+        errors.push(err("mix: every weight is 0".into(), "weight"));
+    }
     for (i, step) in profile.setup.iter().enumerate() {
-        let kinds = crate::scenario::load::kinds(step);
-        if kinds.len() != 1 || kinds[0] == "include" || kinds[0] == "parallel" {
-            return Err(err(
+        if matches!(step.kinds().as_slice(), ["include"] | ["parallel"]) {
+            errors.push(err(
                 format!("setup step {}: give one of call, request, advance_clock, fault, sleep_ms, inspect", i + 1),
                 "setup:",
+            ));
+        }
+    }
+    for (i, m) in profile.mix.iter().enumerate() {
+        if let Some(e) = &m.expect
+            && (e.bank_rsp_code.is_some()
+                || e.status.is_some()
+                || e.schema.is_some()
+                || e.no_response
+                || !e.json.is_empty())
+        {
+            // The engine judges each answer by its rsp_code only, to stay cheap per request.
+            errors.push(err(
+                format!("mix.{}: expect takes only rsp_code in a load mix (other checks would never run)", i + 1),
+                "expect",
             ));
         }
     }
@@ -343,13 +367,17 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, InputError> {
     let all: std::collections::BTreeSet<Capability> = Capability::ALL.into();
     let mut known: std::collections::BTreeSet<String> =
         crate::scenario::load::BUILTIN_VARS.iter().map(|s| s.to_string()).collect();
-    let mut errors =
-        crate::scenario::load::check_steps(path, text, "setup.", &profile.setup, &all, &mut known, &Default::default());
+    errors.extend(crate::scenario::load::check_steps(
+        path,
+        text,
+        "setup.",
+        &profile.setup,
+        &all,
+        &mut known,
+        &Default::default(),
+    ));
     let mix: Vec<Step> = profile.mix.iter().map(MixEntry::step).collect();
     errors.extend(crate::scenario::load::check_steps(path, text, "mix.", &mix, &all, &mut known, &Default::default()));
-    if let Some(first) = errors.into_iter().next() {
-        return Err(first);
-    }
     for t in &profile.thresholds {
         let metrics = [
             t.p50.is_some(),
@@ -363,78 +391,89 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, InputError> {
             t.achieved_rate_at_least.is_some(),
         ];
         if metrics.iter().filter(|m| **m).count() != 1 {
-            return Err(err("thresholds: each entry names exactly one metric".into(), "thresholds:"));
+            errors.push(err("thresholds: each entry names exactly one metric".into(), "thresholds:"));
         }
         if (t.share_at_least.is_some() || t.share_at_most.is_some()) != t.rsp_code.is_some() {
-            return Err(err("thresholds: rsp_code goes with share_at_least or share_at_most".into(), "thresholds:"));
+            errors.push(err("thresholds: rsp_code goes with share_at_least or share_at_most".into(), "thresholds:"));
         }
         if let Some(code) = &t.rsp_code
             && crate::protocol::RspCode::from_code(code).is_none()
         {
-            return Err(err(format!("thresholds: '{code}' is not a known rsp_code"), code));
+            errors.push(err(format!("thresholds: '{code}' is not a known rsp_code"), code));
         }
     }
-    let (kind, duration) = match &profile.model {
-        Model::Closed { users, increase_rate, duration, stages } => {
-            let stages: Vec<(Duration, u32)> = if stages.is_empty() {
-                let (Some(users), Some(d)) = (users, duration) else {
-                    return Err(err("model: closed needs users and duration, or stages".into(), "model:"));
+    let model = (|| -> Result<(ModelKind, Duration), InputError> {
+        Ok(match &profile.model {
+            Model::Closed { users, increase_rate, duration, stages } => {
+                let stages: Vec<(Duration, u32)> = if stages.is_empty() {
+                    let (Some(users), Some(d)) = (users, duration) else {
+                        return Err(err("model: closed needs users and duration, or stages".into(), "model:"));
+                    };
+                    vec![(d.0, *users)]
+                } else {
+                    stages.iter().map(|s| (s.duration.0, s.users)).collect()
                 };
-                vec![(d.0, *users)]
-            } else {
-                stages.iter().map(|s| (s.duration.0, s.users)).collect()
-            };
-            if stages.len() > MAX_ITEMS {
-                return Err(err(format!("model: at most {MAX_ITEMS} stages"), "stages"));
+                if stages.len() > MAX_ITEMS {
+                    return Err(err(format!("model: at most {MAX_ITEMS} stages"), "stages"));
+                }
+                if stages.iter().any(|(_, u)| *u == 0 || *u > 10_000) {
+                    return Err(err("model: users must be 1 to 10000".into(), "users"));
+                }
+                // goose ramps closed-model stages in whole seconds.
+                if stages.len() > 1 && stages.iter().any(|(d, _)| d.is_zero() || d.subsec_nanos() != 0) {
+                    return Err(err(
+                        "model: closed-model stages last whole seconds (1s, 30s, 2m), at least 1s".into(),
+                        "stages",
+                    ));
+                }
+                if let Some(r) = increase_rate
+                    && !(r.is_finite() && *r > 0.0 && *r <= MAX_INCREASE_RATE)
+                {
+                    return Err(err(
+                        format!(
+                            "model: increase_rate must be above 0 and at most {MAX_INCREASE_RATE} users per second"
+                        ),
+                        "increase_rate",
+                    ));
+                }
+                let total: Duration = stages.iter().map(|(d, _)| *d).sum();
+                (ModelKind::Closed { stages, increase_rate: *increase_rate }, total)
             }
-            if stages.iter().any(|(_, u)| *u == 0 || *u > 10_000) {
-                return Err(err("model: users must be 1 to 10000".into(), "users"));
-            }
-            // goose ramps closed-model stages in whole seconds.
-            if stages.len() > 1 && stages.iter().any(|(d, _)| d.is_zero() || d.subsec_nanos() != 0) {
-                return Err(err(
-                    "model: closed-model stages last whole seconds (1s, 30s, 2m), at least 1s".into(),
-                    "stages",
-                ));
-            }
-            if let Some(r) = increase_rate
-                && !(r.is_finite() && *r > 0.0 && *r <= MAX_INCREASE_RATE)
-            {
-                return Err(err(
-                    format!("model: increase_rate must be above 0 and at most {MAX_INCREASE_RATE} users per second"),
-                    "increase_rate",
-                ));
-            }
-            let total: Duration = stages.iter().map(|(d, _)| *d).sum();
-            (ModelKind::Closed { stages, increase_rate: *increase_rate }, total)
-        }
-        Model::Open { rate, duration, stages, max_in_flight } => {
-            let stages: Vec<(Duration, f64)> = if stages.is_empty() {
-                let (Some(rate), Some(d)) = (rate, duration) else {
-                    return Err(err("model: open needs rate and duration, or stages".into(), "model:"));
+            Model::Open { rate, duration, stages, max_in_flight } => {
+                let stages: Vec<(Duration, f64)> = if stages.is_empty() {
+                    let (Some(rate), Some(d)) = (rate, duration) else {
+                        return Err(err("model: open needs rate and duration, or stages".into(), "model:"));
+                    };
+                    vec![(d.0, *rate)]
+                } else {
+                    stages.iter().map(|s| (s.duration.0, s.rate)).collect()
                 };
-                vec![(d.0, *rate)]
-            } else {
-                stages.iter().map(|s| (s.duration.0, s.rate)).collect()
-            };
-            if stages.len() > MAX_ITEMS {
-                return Err(err(format!("model: at most {MAX_ITEMS} stages"), "stages"));
+                if stages.len() > MAX_ITEMS {
+                    return Err(err(format!("model: at most {MAX_ITEMS} stages"), "stages"));
+                }
+                if stages.iter().any(|(_, r)| !(r.is_finite() && *r > 0.0 && *r <= 1_000_000.0)) {
+                    return Err(err("model: rate must be above 0 and at most 1000000 per second".into(), "rate"));
+                }
+                let total: Duration = stages.iter().map(|(d, _)| *d).sum();
+                (ModelKind::Open { stages, max_in_flight: max_in_flight.unwrap_or(256).clamp(1, 10_000) }, total)
             }
-            if stages.iter().any(|(_, r)| !(r.is_finite() && *r > 0.0 && *r <= 1_000_000.0)) {
-                return Err(err("model: rate must be above 0 and at most 1000000 per second".into(), "rate"));
-            }
-            let total: Duration = stages.iter().map(|(d, _)| *d).sum();
-            (ModelKind::Open { stages, max_in_flight: max_in_flight.unwrap_or(256).clamp(1, 10_000) }, total)
+        })
+    })();
+    let (kind, duration) = match model {
+        Ok(kd) => kd,
+        Err(e) => {
+            errors.push(e);
+            (ModelKind::Open { stages: Vec::new(), max_in_flight: 1 }, Duration::from_secs(1))
         }
     };
     if duration.is_zero() || duration > MAX_DURATION {
-        return Err(err(
+        errors.push(err(
             format!("model: the run must last more than 0 s and at most {} s", MAX_DURATION.as_secs()),
             "duration",
         ));
     }
     if profile.max_requests == Some(0) {
-        return Err(err("max_requests must be at least 1".into(), "max_requests"));
+        errors.push(err("max_requests must be at least 1".into(), "max_requests"));
     }
     let think_max = match &profile.think_time {
         Some(ThinkTime::Fixed(d)) => d.0,
@@ -442,9 +481,16 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, InputError> {
         None => Duration::ZERO,
     };
     if think_max > MAX_THINK_TIME {
-        return Err(err(format!("think_time: at most {} s", MAX_THINK_TIME.as_secs()), "think_time"));
+        errors.push(err(format!("think_time: at most {} s", MAX_THINK_TIME.as_secs()), "think_time"));
     }
-    Ok(LoadPlan { path: path.to_path_buf(), profile, kind, duration })
+    if !errors.is_empty() {
+        return Err(InputErrors(errors));
+    }
+    // Checked above: every setup step and mix entry is one plan step.
+    let bad_plan = |e: crate::scenario::plan::PlanError| InputErrors(vec![InputError::new(path, e.to_string())]);
+    let setup = crate::scenario::plan::plan(&profile.setup).map_err(bad_plan)?;
+    let mix = crate::scenario::plan::plan(&mix).map_err(bad_plan)?;
+    Ok(LoadPlan { path: path.to_path_buf(), profile, setup, mix, kind, duration })
 }
 
 /// Longest pause between a user's requests (a user in its pause delays the run's end).
@@ -455,7 +501,7 @@ mod tests {
     use super::*;
 
     fn plan(text: &str) -> Result<LoadPlan, InputError> {
-        parse(Path::new("p.yaml"), text)
+        parse(Path::new("p.yaml"), text).map_err(|mut e| e.0.remove(0))
     }
 
     #[test]

@@ -32,6 +32,27 @@ pub enum Handling {
     RetryLater,
 }
 
+/// What the token revocation (`oauth.revoke`) answers on success: the catalogue's response
+/// field says so; the message beside it is a [project rule] (docs/simulator.md).
+pub const OAUTH_REVOKED: &str = "O0000";
+
+impl Handling {
+    /// What the institution must do, in a line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Handling::Success => "success",
+            Handling::Refused => "refused: treat as failed, do not retry the same id",
+            Handling::InquireResult => "outcome unknown: call 이체결과조회, never re-send",
+            Handling::DuplicateIgnored => "duplicate: the second request is ignored, the first stands",
+            Handling::ConsentExpired => "consent expired: re-confirm through 계좌등록확인",
+            Handling::ConsentRequired => "consent missing: register it through 사용자인증",
+            Handling::AuthError => "credentials, scope or caller address rejected: fix before retrying",
+            Handling::FormatError => "malformed request: fix the request",
+            Handling::RetryLater => "not available now: try again later",
+        }
+    }
+}
+
 macro_rules! code_table {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($variant:ident = ($code:literal, $msg:literal, $handling:ident),)* }) => {
         $(#[$meta])*
@@ -175,9 +196,41 @@ pub fn required_handling(api: ApiId, rsp: RspCode, bank: Option<BankRspCode>) ->
     }
 }
 
+/// The answers after which `api`'s outcome is unknown and 이체결과조회 must settle it, as the
+/// codes an institution looks up (`A0007`, `A0002/803`, …).
+pub fn inquire_result_codes(api: ApiId) -> Vec<String> {
+    let mut out = Vec::new();
+    for rsp in RspCode::ALL {
+        if required_handling(api, *rsp, None) == Handling::InquireResult {
+            out.push(rsp.code().to_string());
+        }
+        for bank in BankRspCode::ALL {
+            if required_handling(api, *rsp, Some(*bank)) == Handling::InquireResult
+                && required_handling(api, *rsp, None) != Handling::InquireResult
+            {
+                out.push(format!("{}/{}", rsp.code(), bank.code()));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unknown_outcomes_of_a_withdraw_are_listed_as_codes() {
+        let codes = inquire_result_codes(ApiId::TransferWithdraw);
+        for want in ["A0001", "A0003", "A0007", "A0002/803", "A0002/804"] {
+            assert!(codes.iter().any(|c| c == want), "{want} in {codes:?}");
+        }
+        let inquiry = inquire_result_codes(ApiId::AccountBalance);
+        assert!(
+            !inquiry.iter().any(|c| c == "A0007" || c == "A0003"),
+            "inquiries are retried, not inquired: {inquiry:?}"
+        );
+    }
 
     #[test]
     fn every_code_round_trips_through_the_wire_form() {

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod codes;
 pub mod fields;
 pub mod ids;
+pub mod rules;
 pub mod time;
 
 pub use catalogue::{Api, ApiId, Consent, ParamsIn, Scope};

@@ -21,7 +21,7 @@ pub fn read(text: &str) -> Result<RunReport, serde_json::Error> {
 /// Shared by the tests of every renderer.
 #[cfg(test)]
 pub(crate) fn sample_report() -> RunReport {
-    use super::model::{CheckFailure, Outcome, ScenarioResult, StepResult, TargetInfo};
+    use super::model::{CheckFailure, Outcome, RunKind, ScenarioResult, Severity, StepResult, TargetInfo};
     use serde_json::json;
 
     fn step(index: usize, name: &str, action: &str, outcome: Outcome, failures: Vec<CheckFailure>) -> StepResult {
@@ -67,12 +67,18 @@ pub(crate) fn sample_report() -> RunReport {
             title: title.to_string(),
             spec: format!("KFTC Open Banking API v2.0, {id}"),
             tags: vec!["sample".to_string()],
-            severity: severity.to_string(),
+            severity: if severity == "warning" { Severity::Warning } else { Severity::Failure },
             source: source.to_string(),
             outcome,
             reason: reason.map(str::to_string),
             expected_failure,
             duration_ms,
+            expected_codes: steps
+                .iter()
+                .flat_map(|s| &s.failures)
+                .filter(|f| f.expectation == "rsp_code")
+                .map(|f| f.expected.clone())
+                .collect(),
             steps,
         }
     }
@@ -107,7 +113,7 @@ pub(crate) fn sample_report() -> RunReport {
     let mut report = RunReport {
         tool: "obharness".into(),
         version: "0.1.0".into(),
-        kind: "conformance".into(),
+        kind: RunKind::Conformance,
         target: TargetInfo {
             name: "embedded-sim".into(),
             base_url: "http://127.0.0.1:8080".into(),

@@ -2,11 +2,8 @@
 
 use std::io::Write;
 
-use crate::report::model::{ApiStats, LoadReport};
-
-fn ms(us: u64) -> String {
-    format!("{:.2}", us as f64 / 1000.0)
-}
+use crate::report::model::{ApiStats, LoadModelKind, LoadReport};
+use crate::report::view::ms;
 
 fn row(s: &ApiStats) -> String {
     let codes: Vec<String> = s.rsp_codes.iter().map(|(k, v)| format!("{k}:{v}")).collect();
@@ -41,7 +38,7 @@ pub fn write(r: &LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{}", row(s))?;
     }
     writeln!(out, "{}", row(&r.overall))?;
-    if r.model.kind == "open" {
+    if r.model.kind == LoadModelKind::Open {
         writeln!(
             out,
             "open model: {} late starts (latency counted from the intended start), {} never sent",

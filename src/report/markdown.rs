@@ -7,9 +7,9 @@
 
 use std::io::Write;
 
-use super::html::{fixed, metric_value, ms, percent, public_url, seconds, sorted_codes};
-use super::model::{ApiStats, LoadReport, RunReport, ScenarioResult};
-use super::terminal::{Verdict, check_summary, failing_steps, one_line, redact_secrets};
+use super::model::{ApiStats, LoadModelKind, LoadReport, RunReport, ScenarioResult};
+use super::view::{Verdict, change, check_summary, failing_steps, one_line};
+use super::view::{fixed, metric_value, ms, percent, public_url, seconds, sorted_codes};
 
 /// Rows of the failures table; the rest are counted.
 const MAX_ROWS: usize = 50;
@@ -142,7 +142,7 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
         line.push_str(&format!(" · {}", b.headline()));
     }
     let model = &report.model;
-    let mut model_text = text(&model.kind);
+    let mut model_text = model.kind.as_str().to_string();
     if let Some(users) = model.users {
         model_text.push_str(&format!(", {users} users"));
     }
@@ -172,7 +172,7 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
             text(&report.target.quirks.join(", "))
         ));
     }
-    if model.kind == "open" || report.late_starts > 0 || report.dropped > 0 {
+    if model.kind == LoadModelKind::Open || report.late_starts > 0 || report.dropped > 0 {
         md.push_str(&format!(
             "Open model: {} (sent after their intended time, latency measured from it), {} (never sent).\n\n",
             plural_u64(report.late_starts, "late start", "late starts"),
@@ -243,15 +243,6 @@ fn api_row(name: &str, a: &ApiStats) -> String {
     )
 }
 
-/// A regression in percent, signed (`+` is worse).
-pub(super) fn change(pct: f64) -> String {
-    match pct {
-        p if !p.is_finite() => "–".to_string(),
-        p if p.abs() < 0.005 => "0.00 %".to_string(),
-        p => format!("{p:+.2} %"),
-    }
-}
-
 fn verdict(passed: bool) -> &'static str {
     if passed { "✅ PASS" } else { "❌ FAIL" }
 }
@@ -265,7 +256,7 @@ fn first_failure(r: &ScenarioResult) -> String {
         .flat_map(|s| &s.failures)
         .next()
         .map(check_summary)
-        .or_else(|| r.reason.as_deref().map(|reason| redact_secrets(reason).into_owned()))
+        .or_else(|| r.reason.clone())
         .unwrap_or_else(|| "failed".into())
 }
 
@@ -285,7 +276,7 @@ fn plural_u64(n: u64, one: &str, many: &str) -> String {
 /// [`MAX_CELL_CHARS`], and every character that could start markup (emphasis, code, links,
 /// HTML, table cells, strike-through, entities) escaped.
 fn text(s: &str) -> String {
-    let s = one_line(&redact_secrets(s));
+    let s = one_line(s);
     let chars: Vec<char> = s.chars().collect();
     let word = |i: Option<usize>| i.and_then(|i| chars.get(i)).is_some_and(|c| c.is_alphanumeric());
     let mut out = String::with_capacity(s.len());
@@ -375,7 +366,7 @@ mod tests {
         run.aborted = true;
         run.baseline = None;
         run.thresholds.clear();
-        run.model.kind = "closed".into();
+        run.model.kind = LoadModelKind::Closed;
         run.late_starts = 0;
         run.dropped = 0;
         let md = load(&run);

@@ -10,5 +10,6 @@ pub mod redact;
 pub mod stamp;
 pub mod svg;
 pub mod terminal;
+pub mod view;
 
 pub use model::{CheckFailure, Outcome, RunReport, ScenarioResult, StepResult, Summary, TargetInfo};

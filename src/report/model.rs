@@ -10,8 +10,7 @@ pub struct RunReport {
     /// `obharness`.
     pub tool: String,
     pub version: String,
-    /// `conformance` (later also `load`, `client-certification`).
-    pub kind: String,
+    pub kind: RunKind,
     pub target: TargetInfo,
     /// RFC 3339, wall clock.
     pub started_at: String,
@@ -34,6 +33,53 @@ pub struct TargetInfo {
     pub capabilities: Vec<String>,
 }
 
+/// What kind of run a [`RunReport`] is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunKind {
+    /// Scenarios against a target (`obharness run`).
+    Conformance,
+    /// An institution's client judged by the simulator (`obharness certify-client`).
+    ClientCertification,
+    /// Random cases in lockstep with the reference simulator (`obharness diff`).
+    Differential,
+}
+
+impl std::fmt::Display for RunKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Conformance => "conformance",
+            RunKind::ClientCertification => "client-certification",
+            RunKind::Differential => "differential",
+        }
+    }
+}
+
+/// Whether a failed scenario fails the run.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Failure,
+    /// Reported, but does not fail the run.
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Failure => "failure",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -52,8 +98,7 @@ pub struct ScenarioResult {
     pub spec: String,
     #[serde(default)]
     pub tags: Vec<String>,
-    /// `failure` or `warning`.
-    pub severity: String,
+    pub severity: Severity,
     /// The scenario file, relative to the working directory.
     pub source: String,
     pub outcome: Outcome,
@@ -64,6 +109,9 @@ pub struct ScenarioResult {
     pub expected_failure: bool,
     pub duration_ms: u64,
     pub steps: Vec<StepResult>,
+    /// The rsp_codes the scenario's checks expect (its coverage of the code table).
+    #[serde(default)]
+    pub expected_codes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -113,34 +161,39 @@ pub struct Summary {
 impl RunReport {
     /// Whether the run should exit with success.
     pub fn is_success(&self) -> bool {
-        self.scenarios.iter().all(|s| match s.outcome {
-            Outcome::Passed => !s.expected_failure,
-            Outcome::Skipped => true,
-            Outcome::Failed => s.expected_failure || s.severity == "warning",
-            Outcome::Error => false,
-        })
+        !self.scenarios.iter().any(|s| super::view::Verdict::of(s).fails_run())
+    }
+
+    /// Seals a run's model: secrets and account numbers redacted by their keys and shapes
+    /// (the runners have already scrubbed the values they know), and the summary counted.
+    /// Every writer renders the model after this.
+    pub fn finish(&mut self) {
+        super::redact::Scrubber::default().run(self);
+        self.summarise();
     }
 
     /// Recomputes the summary from the scenarios.
     pub fn summarise(&mut self) {
+        use super::view::Verdict;
         let mut s = Summary { total: self.scenarios.len(), ..Summary::default() };
         for r in &self.scenarios {
-            match r.outcome {
-                Outcome::Passed if r.expected_failure => {
+            match Verdict::of(r) {
+                Verdict::Pass => s.passed += 1,
+                Verdict::XPass => {
                     s.passed += 1;
                     s.unexpected_passes += 1;
                 }
-                Outcome::Passed => s.passed += 1,
-                Outcome::Failed => {
+                Verdict::Fail => s.failed += 1,
+                Verdict::XFail => {
                     s.failed += 1;
-                    if r.expected_failure {
-                        s.expected_failures += 1;
-                    } else if r.severity == "warning" {
-                        s.warnings += 1;
-                    }
+                    s.expected_failures += 1;
                 }
-                Outcome::Skipped => s.skipped += 1,
-                Outcome::Error => s.errors += 1,
+                Verdict::Warn => {
+                    s.failed += 1;
+                    s.warnings += 1;
+                }
+                Verdict::Skip => s.skipped += 1,
+                Verdict::Error => s.errors += 1,
             }
         }
         self.summary = s;
@@ -185,13 +238,31 @@ pub struct LoadReport {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LoadModelInfo {
-    /// `closed` (users) or `open` (arrival rate).
-    pub kind: String,
+    pub kind: LoadModelKind,
     pub users: Option<u32>,
     /// Requests per second (open model).
     pub rate: Option<f64>,
     /// Human-readable stages, e.g. `10s to 50 users`, `5s at 200/s`.
     pub stages: Vec<String>,
+}
+
+/// How a load run offers its load.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadModelKind {
+    /// A population of users, each sending as fast as answers come back.
+    Closed,
+    /// Requests start on a schedule (arrival rate), whatever the target's speed.
+    Open,
+}
+
+impl LoadModelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadModelKind::Closed => "closed",
+            LoadModelKind::Open => "open",
+        }
+    }
 }
 
 /// Latency (microseconds) and outcome counts of one API (or all).

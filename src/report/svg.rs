@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use super::junit::escape;
-use super::terminal::one_line;
+use super::view::one_line;
 
 /// Width of every chart's coordinate system.
 const WIDTH: f64 = 640.0;

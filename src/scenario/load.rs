@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::error::{InputError, InputErrors};
 use super::input::{parse_yaml, read_text};
 use super::model::{Capability, Fragment, JsonCheck, Scenario, Step, WithValue};
+use super::plan::{Credential, PlanError, PlanStep, plan};
 use super::template::Template;
 use crate::protocol::suggest;
 
@@ -63,6 +64,8 @@ pub struct LoadedScenario {
     pub scenario: Scenario,
     /// The scenario's and its fragments' requirements.
     pub requires: BTreeSet<Capability>,
+    /// The steps, includes expanded, as the runner executes them.
+    pub plan: Vec<PlanStep>,
 }
 
 /// Finds scenario files under `paths` (files, or directories searched recursively for
@@ -166,7 +169,12 @@ pub fn load_text(path: &Path, text: &str) -> Result<LoadedScenario, Vec<InputErr
         known.insert(name.clone());
     }
     errors.extend(check_steps(path, text, "", &scenario.steps, &declared, &mut known, &sizes));
-    if errors.is_empty() { Ok(LoadedScenario { path: path.to_path_buf(), scenario, requires }) } else { Err(errors) }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // The checker passed every step, so each is exactly one plan step.
+    let plan = plan(&scenario.steps).map_err(|e| vec![InputError::new(path, e.to_string())])?;
+    Ok(LoadedScenario { path: path.to_path_buf(), scenario, requires, plan })
 }
 
 /// Replaces `include` steps with the fragment's steps (recursively, without cycles).
@@ -247,23 +255,6 @@ fn check_structure(
         serde_json::Value::Object(m) => m.values().for_each(|i| check_structure(path, text, i, known, errors)),
         _ => {}
     }
-}
-
-const KINDS: &[&str] = &["call", "request", "advance_clock", "fault", "sleep_ms", "inspect", "include", "parallel"];
-
-/// The kinds a step names; exactly one is allowed.
-pub fn kinds(step: &Step) -> Vec<&'static str> {
-    let present = [
-        step.call.is_some(),
-        step.request.is_some(),
-        step.advance_clock.is_some(),
-        step.fault.is_some(),
-        step.sleep_ms.is_some(),
-        step.inspect.is_some(),
-        step.include.is_some(),
-        step.parallel.is_some(),
-    ];
-    KINDS.iter().zip(present).filter(|(_, p)| *p).map(|(k, _)| *k).collect()
 }
 
 /// Checks steps in order (numbered `{prefix}1`, `{prefix}2`, …): kinds, API fields,
@@ -364,18 +355,16 @@ fn check_step(
         }
         _ => e,
     };
-    let kinds = kinds(step);
-    if kinds.len() != 1 {
-        let msg = if kinds.is_empty() {
-            format!("{label} does nothing: give one of {}", KINDS.join(", "))
-        } else {
-            format!("{label} has several kinds ({}); split it into one step each", kinds.join(", "))
-        };
-        errors.push(locate(InputError::new(path, msg)));
-        return;
-    }
-    let kind = kinds[0];
-    let is_call = kind == "call" || kind == "request";
+    let kinds = step.kinds();
+    let kind = match kinds.as_slice() {
+        [one] => *one,
+        [] => return errors.push(locate(InputError::new(path, format!("{label} {}", PlanError::NoKind)))),
+        several => {
+            let e = PlanError::SeveralKinds(several.to_vec());
+            return errors.push(locate(InputError::new(path, format!("{label} {e}"))));
+        }
+    };
+    let is_call = step.is_call();
     if !is_call
         && (step.as_.is_some()
             || !step.with.is_empty()
@@ -425,17 +414,8 @@ fn check_step(
     }
     if let Some(t) = &step.as_ {
         check_template(path, text, t, known, errors);
-        if t.vars().next().is_none() {
-            let s = t.source();
-            if !["user", "institution", "none"].contains(&s) && !s.starts_with("user:") {
-                errors.push(
-                    InputError::new(
-                        path,
-                        format!("as: '{s}' is not a credential (user, user:SEQ, institution, none, or ${{token}})"),
-                    )
-                    .find(text, &format!("as: {s}"), 1),
-                );
-            }
+        if let Err(e) = Credential::parse(t) {
+            errors.push(InputError::new(path, e.to_string()).find(text, &format!("as: {}", t.source()), 1));
         }
     }
     for v in step.with.values() {
@@ -472,7 +452,7 @@ fn check_step(
         check_template(path, text, &r.path, known, errors);
         // A literal path is checked now; a templated one when it is rendered, before sending.
         if r.path.vars().next().is_none()
-            && let Err(e) = crate::target::check_path(r.path.source())
+            && let Err(e) = crate::scenario::url::check_path(r.path.source())
         {
             errors.push(InputError::new(path, format!("{label}: {e}")).find(text, r.path.source(), 1));
         }
@@ -500,10 +480,7 @@ fn check_step(
     if let Some(f) = &step.fault
         && (f.arm.is_some() == f.clear)
     {
-        errors.push(locate(InputError::new(
-            path,
-            format!("{label}: fault needs exactly one of arm: RULE or clear: true"),
-        )));
+        errors.push(locate(InputError::new(path, format!("{label}: {}", PlanError::Fault))));
     }
     if let Some(i) = &step.inspect {
         check_template(path, text, &i.fintech_use_num, known, errors);
@@ -524,16 +501,12 @@ fn check_step(
         for t in templates {
             check_template(path, text, t, known, errors);
         }
-        for c in e.json.iter().flat_map(JsonCheck::with_nested) {
-            if let Some(re) = &c.regex
-                && let Err(err) = regex::Regex::new(re)
-            {
-                errors.push(InputError::new(path, format!("regex '{re}': {err}")).find(text, re, 1));
-            }
-        }
         for code in e.rsp_code.iter().flat_map(|o| o.items()) {
             let s = code.source();
-            if code.vars().next().is_none() && crate::protocol::RspCode::from_code(s).is_none() && s != "O0000" {
+            if code.vars().next().is_none()
+                && crate::protocol::RspCode::from_code(s).is_none()
+                && s != crate::protocol::codes::OAUTH_REVOKED
+            {
                 let hint = suggest(s, crate::protocol::RspCode::ALL.iter().map(|c| c.code()))
                     .map(|c| format!(" — did you mean '{c}'?"))
                     .unwrap_or_default();

@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::jsonpath::JsonPath;
+use super::pattern::Pattern;
 use super::template::Template;
 use crate::protocol::ApiId;
 
@@ -284,7 +285,7 @@ pub struct JsonCheck {
     /// Text equality after substitution.
     pub equals: Option<Template>,
     /// Regular expression the text must match (anchored by you: `^…$`).
-    pub regex: Option<String>,
+    pub regex: Option<Pattern>,
     pub exists: Option<bool>,
     /// Integer comparisons; the right side is arithmetic (`${before} - 1000`).
     pub eq_num: Option<Template>,

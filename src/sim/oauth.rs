@@ -13,6 +13,7 @@ use super::auth::{CODE_LIFETIME_SECS, CodeGrant, Scopes, Subject, TOKEN_LIFETIME
 use super::center::Center;
 use super::consent_page;
 use super::http::{Flow, Incoming, finish, json_response};
+use crate::protocol::codes::OAUTH_REVOKED;
 use crate::protocol::fields::check_fields;
 use crate::protocol::{ApiId, RspCode, Scope};
 
@@ -220,8 +221,8 @@ pub async fn revoke(center: Arc<Center>, req: axum::extract::Request) -> Respons
         let token = params.get("access_token").and_then(Value::as_str).unwrap_or("");
         if center.tokens.revoke(token) {
             // [project rule] revocation succeeds with O0000.
-            let body = json!({ "rsp_code": "O0000", "rsp_message": "성공" });
-            Flow::Raw(json_response(StatusCode::OK, body.to_string().into_bytes()), Some("O0000".into()))
+            let body = json!({ "rsp_code": OAUTH_REVOKED, "rsp_message": "성공" });
+            Flow::Raw(json_response(StatusCode::OK, body.to_string().into_bytes()), Some(OAUTH_REVOKED.into()))
         } else {
             oauth_error(RspCode::AccessTokenRejected, "알 수 없는 토큰")
         }

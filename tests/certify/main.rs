@@ -95,7 +95,7 @@ async fn the_careless_client_fails_exactly_the_rules_it_breaks() {
     // Amounts sent as JSON numbers are accepted (money moved) and named by an advisory that
     // does not fail the run on its own.
     let advisory = report.scenarios.iter().find(|s| s.id == "OBH-CLI-STRING-TYPES").unwrap();
-    assert_eq!(advisory.severity, "warning");
+    assert_eq!(advisory.severity, obharness::report::model::Severity::Warning);
     assert!(advisory.steps[0].failures.iter().any(|f| f.actual.contains("tran_amt = ")), "{advisory:#?}");
 }
 

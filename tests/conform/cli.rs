@@ -155,8 +155,9 @@ fn a_url_target_is_checked_once_before_any_scenario() {
     let (code, err) = run(None);
     assert_eq!(code, Some(2), "{err}");
     assert_eq!(err.matches("OBH_TEST_PREFLIGHT_TOKEN").count(), 1, "one message naming the variable:\n{err}");
+    // Set up right but not answering: the run could not be carried out (3), not bad input (2).
     let (code, err) = run(Some("t"));
-    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(code, Some(3), "{err}");
     assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{err}");
     assert!(err.contains("127.0.0.1:9"), "{err}");
 }

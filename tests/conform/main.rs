@@ -7,6 +7,7 @@ mod cli;
 mod golden;
 mod hardening;
 mod import;
+mod secrets;
 mod suite;
 
 use std::path::{Path, PathBuf};

@@ -219,7 +219,7 @@ fn an_unreachable_target_is_a_clear_error_not_a_disagreement() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("cannot open a session on the target"), "{stderr}");
     assert!(start.elapsed() < std::time::Duration::from_secs(20), "it stops at the first case");
 }

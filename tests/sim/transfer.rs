@@ -124,7 +124,7 @@ async fn concurrent_duplicates_move_money_once() {
     assert_eq!(sim.balance_of(FIN1).await, before - 1000);
 }
 
-pub use obharness::conform::step::join_all as futures_join_all;
+pub use obharness::target::step::join_all as futures_join_all;
 
 #[tokio::test]
 async fn transfer_apis_are_denied_from_an_unregistered_address() {

@@ -7,8 +7,14 @@ use std::time::{Duration, Instant};
 
 /// Runs the binary, killing it (and failing) after `limit`.
 pub fn obharness_within(args: &[&str], dir: &Path, limit: Duration) -> (i32, String, String) {
+    obharness_with_env(args, &[], dir, limit)
+}
+
+/// [`obharness_within`] with extra environment variables for the child.
+pub fn obharness_with_env(args: &[&str], env: &[(&str, &str)], dir: &Path, limit: Duration) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_obharness"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("CI")

@@ -6,20 +6,41 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::evidence::transcript::SendRecorded;
+use super::admin::{AdminError, SimAdmin};
+use super::record::SendRecorded;
 use crate::protocol::time::{kst, tran_dtime};
+use crate::scenario::plan::Credential;
 use crate::sim::SimHandle;
 use crate::target::{Target, TargetData, TargetKind};
+
+/// Why a session could not open, or a credential could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error("cannot start the embedded simulator: {0}")]
+    Embedded(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+    #[error("{setting}: environment variable {var} is not set")]
+    MissingEnv { setting: &'static str, var: String },
+    #[error("{0}")]
+    Credential(String),
+    #[error("{0}")]
+    Profile(String),
+    #[error("{url} does not answer ({why})")]
+    Unreachable { url: String, why: String },
+}
 
 pub struct Session {
     pub base_url: String,
     pub data: TargetData,
     /// Keeps an embedded simulator alive for the scenario.
     sim: Option<SimHandle>,
-    admin: Option<(String, String)>,
+    admin: Option<SimAdmin>,
     http: reqwest::Client,
     tls_roots: Vec<reqwest::Certificate>,
     bound: Mutex<HashMap<IpAddr, reqwest::Client>>,
@@ -33,28 +54,28 @@ pub struct Session {
 impl Session {
     /// Opens a session: an embedded simulator of its own, or the URL target (reset first
     /// when it is an obharness simulator with an admin token).
-    pub async fn open(target: &Target) -> Result<Session, String> {
-        let http = target.http_client().build().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    pub async fn open(target: &Target) -> Result<Session, SessionError> {
+        let http = target.http_client().build().map_err(|e| SessionError::Client(e.to_string()))?;
         let (base_url, sim, admin) = match target.profile.kind {
             TargetKind::Embedded => {
                 let handle = crate::sim::start_embedded(target.sim_config())
                     .await
-                    .map_err(|e| format!("cannot start the embedded simulator: {e}"))?;
+                    .map_err(|e| SessionError::Embedded(e.to_string()))?;
                 let base = handle.base_url();
-                let admin = (base.clone(), handle.admin_token().to_string());
+                let admin = SimAdmin::new(&base, handle.admin_token(), http.clone());
                 (base, Some(handle), Some(admin))
             }
             TargetKind::Url => {
                 let base = target.profile.base_url.clone().unwrap_or_default().trim_end_matches('/').to_string();
-                let admin = match &target.profile.admin_token_env {
-                    _ if target.admin_token.is_some() => target.admin_token.clone().map(|t| (base.clone(), t)),
-                    Some(var) => Some((
-                        base.clone(),
+                let token = match (&target.admin_token, &target.profile.admin_token_env) {
+                    (Some(t), _) => Some(t.clone()),
+                    (None, Some(var)) => Some(
                         std::env::var(var)
-                            .map_err(|_| format!("admin_token_env: environment variable {var} is not set"))?,
-                    )),
-                    None => None,
+                            .map_err(|_| SessionError::MissingEnv { setting: "admin_token_env", var: var.clone() })?,
+                    ),
+                    (None, None) => None,
                 };
+                let admin = token.map(|t| SimAdmin::new(&base, &t, http.clone()));
                 (base, None, admin)
             }
         };
@@ -72,13 +93,14 @@ impl Session {
             id_counter: AtomicU32::new(0),
             vars: BTreeMap::new(),
         };
-        session.data = if session.admin.is_some() {
-            if session.sim.is_none() {
-                session.admin_post("/_sim/reset", json!({})).await?;
+        session.data = match &session.admin {
+            Some(admin) => {
+                if session.sim.is_none() {
+                    admin.reset().await?;
+                }
+                TargetData::from_fixture(&admin.fixture().await?)
             }
-            TargetData::from_fixture(&session.admin_get("/_sim/fixture").await?)
-        } else {
-            TargetData::from_profile(&target.profile)?
+            None => TargetData::from_profile(&target.profile).map_err(SessionError::Profile)?,
         };
         Ok(session)
     }
@@ -86,7 +108,7 @@ impl Session {
     /// Checks a URL target once, before any scenario: its credentials and admin token are
     /// set (a session opens: an obharness simulator is reset and read), and it answers at all.
     /// The error names what to set or why the target cannot be reached.
-    pub async fn check_target(target: &Target) -> Result<(), String> {
+    pub async fn check_target(target: &Target) -> Result<(), SessionError> {
         let session = Session::open(target).await?;
         if session.admin.is_none() {
             // Any HTTP answer will do: the point is that something listens at base_url.
@@ -97,51 +119,15 @@ impl Session {
                     why = format!("{why}: {s}");
                     source = s.source();
                 }
-                format!("{} does not answer ({why})", session.base_url)
+                SessionError::Unreachable { url: session.base_url.clone(), why }
             })?;
         }
         Ok(())
     }
 
-    pub fn has_admin(&self) -> bool {
-        self.admin.is_some()
-    }
-
-    pub async fn admin_get(&self, path: &str) -> Result<Value, String> {
-        let (base, token) = self.admin.as_ref().ok_or("the target has no simulator admin API")?;
-        let r = self
-            .http
-            .get(format!("{base}{path}"))
-            .header("X-Sim-Admin-Token", token)
-            .send_recorded()
-            .await
-            .map_err(|e| format!("GET {path}: {e}"))?;
-        admin_answer(path, r).await
-    }
-
-    pub async fn admin_post(&self, path: &str, body: Value) -> Result<Value, String> {
-        let (base, token) = self.admin.as_ref().ok_or("the target has no simulator admin API")?;
-        let r = self
-            .http
-            .post(format!("{base}{path}"))
-            .header("X-Sim-Admin-Token", token)
-            .json(&body)
-            .send_recorded()
-            .await
-            .map_err(|e| format!("POST {path}: {e}"))?;
-        admin_answer(path, r).await
-    }
-
-    pub async fn admin_delete(&self, path: &str) -> Result<Value, String> {
-        let (base, token) = self.admin.as_ref().ok_or("the target has no simulator admin API")?;
-        let r = self
-            .http
-            .delete(format!("{base}{path}"))
-            .header("X-Sim-Admin-Token", token)
-            .send_recorded()
-            .await
-            .map_err(|e| format!("DELETE {path}: {e}"))?;
-        admin_answer(path, r).await
+    /// The simulator's admin API, when the target is an obharness simulator.
+    pub fn admin(&self) -> Result<&SimAdmin, AdminError> {
+        self.admin.as_ref().ok_or(AdminError::NoAdmin)
     }
 
     /// The target's `tran_dtime` now: the simulator's virtual clock, or local KST.
@@ -149,11 +135,10 @@ impl Session {
         if let Some(sim) = &self.sim {
             return tran_dtime(sim.center.now());
         }
-        if self.admin.is_some()
-            && let Ok(v) = self.admin_get("/_sim/clock").await
-            && let Some(t) = v["tran_dtime"].as_str()
+        if let Some(admin) = &self.admin
+            && let Ok(clock) = admin.clock().await
         {
-            return t.to_string();
+            return clock.tran_dtime;
         }
         tran_dtime(chrono::Utc::now().with_timezone(&kst()))
     }
@@ -171,7 +156,7 @@ impl Session {
     }
 
     /// The client sending from `from` (another loopback address), or the default one.
-    pub async fn client(&self, from: Option<IpAddr>) -> Result<reqwest::Client, String> {
+    pub async fn client(&self, from: Option<IpAddr>) -> Result<reqwest::Client, SessionError> {
         let Some(ip) = from else { return Ok(self.http.clone()) };
         let mut bound = self.bound.lock().await;
         if let Some(c) = bound.get(&ip) {
@@ -180,30 +165,40 @@ impl Session {
         let c = crate::target::http_client(&self.tls_roots)
             .local_address(ip)
             .build()
-            .map_err(|e| format!("cannot bind to {ip}: {e}"))?;
+            .map_err(|e| SessionError::Client(format!("cannot bind to {ip}: {e}")))?;
         bound.insert(ip, c.clone());
         Ok(c)
     }
 
-    /// The access token for a credential name: `user`, `user:SEQ`, `institution`.
-    pub async fn token(&self, credential: &str) -> Result<String, String> {
-        let key = if credential == "user" {
-            format!("user:{}", self.data.get("user_seq_no"))
-        } else {
-            credential.to_string()
+    /// The access token a credential stands for (`None` for [`Credential::None`]); user and
+    /// institution tokens are obtained once and cached. `render` fills the credential's
+    /// templates (`user:${seq}`, `${token}`).
+    pub async fn token_for(
+        &self,
+        credential: &Credential,
+        render: &(dyn Fn(&crate::scenario::template::Template) -> Result<String, String> + Sync),
+    ) -> Result<Option<String>, SessionError> {
+        let key = match credential {
+            Credential::None => return Ok(None),
+            Credential::Token(t) => return render(t).map(Some).map_err(SessionError::Credential),
+            Credential::User => format!("user:{}", self.data.get("user_seq_no")),
+            Credential::UserSeq(seq) => format!("user:{}", render(seq).map_err(SessionError::Credential)?),
+            Credential::Institution => "institution".to_string(),
         };
         if let Some(t) = self.tokens.lock().await.get(&key) {
-            return Ok(t.clone());
+            return Ok(Some(t.clone()));
         }
-        let token = if key == "institution" {
-            self.institution_token().await?
-        } else if let Some(seq) = key.strip_prefix("user:") {
-            self.user_token(seq).await?
-        } else {
-            return Err(format!("unknown credential '{credential}'"));
+        let token = match key.strip_prefix("user:") {
+            Some(seq) => self.user_token(seq).await?,
+            None => self.institution_token().await?,
         };
         self.tokens.lock().await.insert(key, token.clone());
-        Ok(token)
+        Ok(Some(token))
+    }
+
+    /// The token of a credential without templates (`user`, `institution`).
+    pub async fn token(&self, credential: &Credential) -> Result<Option<String>, SessionError> {
+        self.token_for(credential, &|t| Ok(t.source().to_string())).await
     }
 
     /// What reports must not show of this session: its secrets (institution secret,
@@ -211,8 +206,8 @@ impl Session {
     pub async fn scrubber(&self) -> crate::report::redact::Scrubber {
         let mut s = crate::report::redact::Scrubber::default();
         s.secret(&self.data.client_secret).secret(&self.data.wd_pass_phrase);
-        if let Some((_, token)) = &self.admin {
-            s.secret(token);
+        if let Some(admin) = &self.admin {
+            s.secret(admin.token());
         }
         for token in self.tokens.lock().await.values() {
             s.secret(token);
@@ -230,7 +225,7 @@ impl Session {
         self.tokens.lock().await.clear();
     }
 
-    async fn institution_token(&self) -> Result<String, String> {
+    async fn institution_token(&self) -> Result<String, SessionError> {
         let form = [
             ("client_id", self.data.client_id.as_str()),
             ("client_secret", self.data.client_secret.as_str()),
@@ -240,19 +235,18 @@ impl Session {
         self.token_request(&form).await
     }
 
-    async fn user_token(&self, seq: &str) -> Result<String, String> {
+    async fn user_token(&self, seq: &str) -> Result<String, SessionError> {
         if self.admin.is_none() {
             if seq != self.data.get("user_seq_no") {
-                return Err(format!(
+                return Err(SessionError::Credential(format!(
                     "user:{seq} needs headless consent (the fixtures capability); this target has one user token"
-                ));
+                )));
             }
-            let var = self
-                .user_token_env
-                .as_ref()
-                .ok_or("no headless consent on this target: set credentials.user_token_env")?;
+            let var = self.user_token_env.as_ref().ok_or_else(|| {
+                SessionError::Credential("no headless consent on this target: set credentials.user_token_env".into())
+            })?;
             return std::env::var(var)
-                .map_err(|_| format!("credentials.user_token_env: environment variable {var} is not set"));
+                .map_err(|_| SessionError::MissingEnv { setting: "credentials.user_token_env", var: var.clone() });
         }
         let r = self
             .http
@@ -269,14 +263,19 @@ impl Session {
             ])
             .send_recorded()
             .await
-            .map_err(|e| format!("authorize: {e}"))?;
+            .map_err(|e| SessionError::Credential(format!("authorize: {e}")))?;
         let code = r
             .headers()
             .get("location")
             .and_then(|l| l.to_str().ok())
             .and_then(|l| reqwest::Url::parse(l).ok())
             .and_then(|u| u.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.to_string()))
-            .ok_or_else(|| format!("authorize for user {seq} did not redirect with a code (HTTP {})", r.status()))?;
+            .ok_or_else(|| {
+                SessionError::Credential(format!(
+                    "authorize for user {seq} did not redirect with a code (HTTP {})",
+                    r.status()
+                ))
+            })?;
         let form = [
             ("code", code.as_str()),
             ("client_id", self.data.client_id.as_str()),
@@ -287,31 +286,21 @@ impl Session {
         self.token_request(&form).await
     }
 
-    async fn token_request(&self, form: &[(&str, &str)]) -> Result<String, String> {
+    async fn token_request(&self, form: &[(&str, &str)]) -> Result<String, SessionError> {
+        let failed = |e: reqwest::Error| SessionError::Credential(format!("token: {e}"));
         let v: Value = self
             .http
             .post(format!("{}/oauth/2.0/token", self.base_url))
             .form(form)
             .send_recorded()
             .await
-            .map_err(|e| format!("token: {e}"))?
+            .map_err(failed)?
             .json()
             .await
-            .map_err(|e| format!("token: {e}"))?;
-        v["access_token"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("token request refused: {} {}", v["rsp_code"], v["rsp_message"]))
-    }
-}
-
-async fn admin_answer(path: &str, r: reqwest::Response) -> Result<Value, String> {
-    let status = r.status();
-    let v: Value = r.json().await.unwrap_or(Value::Null);
-    if status.is_success() {
-        Ok(v)
-    } else {
-        Err(format!("{path}: HTTP {status}: {}", v["error"].as_str().unwrap_or("")))
+            .map_err(failed)?;
+        v["access_token"].as_str().map(str::to_string).ok_or_else(|| {
+            SessionError::Credential(format!("token request refused: {} {}", v["rsp_code"], v["rsp_message"]))
+        })
     }
 }
 

@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::TargetData;
 use crate::protocol::{ApiId, Format};
-use crate::target::TargetData;
 
 /// Values that change per request.
 pub struct Fresh<'a> {
