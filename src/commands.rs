@@ -266,6 +266,12 @@ pub struct LoadCommand {
     pub workers: Option<usize>,
     /// Overrides the profile's `max_error_rate` (percent).
     pub max_error_rate: Option<f64>,
+    /// Run this shard's part of the profile (a run across machines).
+    pub shard: Option<crate::load::shard::Shard>,
+    /// The instant the measured window starts (RFC 3339), as typed.
+    pub start_at: Option<String>,
+    /// How late after `start_at` a start still counts as on time.
+    pub start_tolerance: std::time::Duration,
     pub outputs: Outputs,
 }
 
@@ -325,7 +331,15 @@ pub fn parse_percent(s: &str) -> Result<f64, String> {
 
 /// `obharness load`: returns the exit code.
 pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
-    let mut plan = match crate::load::profile::load(&cmd.profile) {
+    // Read once: what is parsed is what the digest (a shard's proof of its profile) covers.
+    let text = match crate::scenario::input::read_text(&cmd.profile) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let mut plan = match crate::load::profile::parse(&cmd.profile, &text) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{e}");
@@ -339,6 +353,13 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
         }
         plan.profile.max_error_rate = Some(crate::load::profile::Percent(pct));
     }
+    let scale = match crate::load::shard::options(&mut plan, cmd.shard, cmd.start_at.as_deref(), &text) {
+        Ok(s) => crate::load::shard::ScaleOptions { start_tolerance: cmd.start_tolerance, ..s },
+        Err(e) => {
+            eprintln!("error: {}: {e}", cmd.profile.display());
+            return Ok(exit::USAGE);
+        }
+    };
     let target_file = cmd
         .target
         .clone()
@@ -374,6 +395,12 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
         if matches!(plan.kind, crate::load::profile::ModelKind::Open { .. }) { "open" } else { "closed" },
         plan.duration.as_secs_f64()
     );
+    if let Some(line) = crate::load::shard::describe(&plan, &scale) {
+        say!("  {line}");
+    }
+    if cmd.shard.is_some() && cmd.json.is_none() {
+        eprintln!("warning: --shard without --json: this shard's run cannot be merged");
+    }
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {msg}")
@@ -399,7 +426,7 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
             }
         });
     }
-    let result = runtime.block_on(crate::load::run(&plan, &target, Arc::new(Bar::new(bar))));
+    let result = runtime.block_on(crate::load::run_scaled(&plan, &target, Arc::new(Bar::new(bar)), &scale));
     let mut report = match result {
         Ok(r) => r,
         Err(crate::load::LoadRunError::Refused(why)) => {
@@ -413,28 +440,101 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
         report.passed &= cmp.rows.iter().all(|r| r.passed);
         report.baseline = Some(cmp);
     }
-    if let Some(path) = &cmd.json {
-        write_file(path, |w| {
-            serde_json::to_writer_pretty(&mut *w, &report).map_err(std::io::Error::other)?;
-            writeln!(w)
-        })?;
-    }
-    if let Some(path) = &cmd.junit {
-        write_file(path, |w| report::junit::write_load(&report, w))?;
-    }
-    if let Some(path) = cmd.outputs.html_path("load") {
-        write_file(&path, |w| report::html::write_load(&report, w))?;
-    }
-    if let Some(path) = &cmd.outputs.markdown {
-        write_file(path, |w| report::markdown::write_load(&report, w))?;
-    }
-    report::load_terminal::write(&report, &mut std::io::stdout())?;
+    write_load_reports(&report, cmd.json.as_deref(), cmd.junit.as_deref(), &cmd.outputs)?;
     Ok(match crate::load::interrupted() {
         Some(crate::load::Interrupt::Sigint) => exit::INTERRUPTED,
         Some(crate::load::Interrupt::Sigterm) => exit::TERMINATED,
         None if report.passed => exit::SUCCESS,
+        // A shard's verdict is the merge's to give: a failed shard is not retried by its Job.
+        None if cmd.shard.is_some() => {
+            say!("this shard's own checks failed (see above); `obharness report merge` judges the whole run");
+            exit::SUCCESS
+        }
         None => exit::FAILURES,
     })
+}
+
+/// Writes a load run's report files (JSON, JUnit, HTML, Markdown) and its terminal summary.
+fn write_load_reports(
+    report: &report::model::LoadReport,
+    json: Option<&Path>,
+    junit: Option<&Path>,
+    outputs: &Outputs,
+) -> anyhow::Result<()> {
+    if let Some(path) = json {
+        write_file(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, report).map_err(std::io::Error::other)?;
+            writeln!(w)
+        })?;
+    }
+    if let Some(path) = junit {
+        write_file(path, |w| report::junit::write_load(report, w))?;
+    }
+    if let Some(path) = outputs.html_path("load") {
+        write_file(&path, |w| report::html::write_load(report, w))?;
+    }
+    if let Some(path) = &outputs.markdown {
+        write_file(path, |w| report::markdown::write_load(report, w))?;
+    }
+    report::load_terminal::write(report, &mut std::io::stdout())?;
+    Ok(())
+}
+
+/// Options of `obharness report merge`.
+#[derive(Debug, Clone)]
+pub struct MergeCommand {
+    /// Shard JSON files, or directories of them.
+    pub shards: Vec<PathBuf>,
+    /// Wait up to this long for every shard to be there.
+    pub wait: Option<std::time::Duration>,
+    pub json: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    /// Percent.
+    pub max_regression: f64,
+    pub outputs: Outputs,
+}
+
+/// `obharness report merge`: 0 when the merged run passes, 1 when it fails, 2 when the files
+/// are not the shards of one run.
+pub fn merge(cmd: MergeCommand) -> anyhow::Result<u8> {
+    use crate::load::merge;
+    let inputs = match merge::collect(&cmd.shards, cmd.wait, &mut |note| say!("  {note}")) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    let mut report = match merge::merge(&inputs) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    say!("obharness report merge: {} shard(s) of {} against {}", inputs.len(), report.profile, report.target.name);
+    if let Some(path) = &cmd.baseline {
+        let text = match crate::scenario::input::read_text_limited(path, crate::scenario::input::MAX_RUN_JSON_BYTES) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {}: {}", path.display(), e.message);
+                return Ok(exit::USAGE);
+            }
+        };
+        let base = match serde_json::from_str::<report::model::LoadReport>(&text) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: {}:{}:{}: not a load run's JSON: {e}", path.display(), e.line(), e.column());
+                return Ok(exit::USAGE);
+            }
+        };
+        let cmp = crate::load::verdict::compare(&report, &base, &path.display().to_string(), cmd.max_regression);
+        report.passed &= cmp.rows.iter().all(|r| r.passed);
+        report.baseline = Some(cmp);
+    }
+    write_load_reports(&report, cmd.json.as_deref(), cmd.junit.as_deref(), &cmd.outputs)?;
+    Ok(if report.passed { exit::SUCCESS } else { exit::FAILURES })
 }
 
 /// A saved run's model, as `--json` wrote it.

@@ -39,17 +39,9 @@ enum Command {
     /// Run the Open Banking center simulator until Ctrl-C.
     Sim(SimArgs),
     /// Re-render a saved run (`--json` output) as HTML and/or Markdown, or take an evidence
-    /// bundle's own reports out of it (after checking it).
-    Report {
-        /// The run model JSON written by `run --json` or `load --json`, or an evidence bundle.
-        json: PathBuf,
-        /// Write the HTML report to FILE; without FILE, to the temporary directory, opened.
-        #[arg(long, value_name = "FILE", num_args = 0..=1)]
-        html: Option<Option<PathBuf>>,
-        /// Write the Markdown summary to FILE; without FILE, to stdout.
-        #[arg(long, value_name = "FILE", num_args = 0..=1)]
-        markdown: Option<Option<PathBuf>>,
-    },
+    /// bundle's own reports out of it (after checking it); `report merge` adds up the shards of
+    /// a run across machines.
+    Report(ReportArgs),
     /// Write a new Ed25519 key pair for signing evidence bundles: FILE (private, mode 0600) and
     /// FILE.pub (for whoever verifies).
     Keygen {
@@ -259,6 +251,70 @@ struct LoadArgs {
     /// machine, 62.6k vs 53.4k req/s with 2 on 2 cores — every core for the embedded simulator).
     #[arg(long)]
     workers: Option<usize>,
+    /// Run shard K of N of the profile, for a run across machines (docs/scale-out.md): K/N
+    /// with 1 ≤ K ≤ N, or index=I/N with I from 0 (Kubernetes' JOB_COMPLETION_INDEX).
+    #[arg(long, value_name = "K/N", value_parser = obharness::load::shard::Shard::parse)]
+    shard: Option<obharness::load::shard::Shard>,
+    /// Start the measured window at this instant (RFC 3339, e.g. 2026-03-02T10:00:00Z), once
+    /// the target answers; every shard of a run gets the same one.
+    #[arg(long, value_name = "TIME")]
+    start_at: Option<String>,
+    /// How late after --start-at a start still counts as on time.
+    #[arg(long, default_value = "1s", value_parser = parse_span, value_name = "DURATION")]
+    start_tolerance: std::time::Duration,
+    #[command(flatten)]
+    outputs: OutputArgs,
+}
+
+fn parse_span(s: &str) -> Result<std::time::Duration, String> {
+    obharness::load::profile::Span::parse(s).map(|s| s.0)
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct ReportArgs {
+    #[command(subcommand)]
+    merge: Option<ReportCommand>,
+    /// The run model JSON written by `run --json` or `load --json`, or an evidence bundle.
+    #[arg(required = true)]
+    json: Option<PathBuf>,
+    /// Write the HTML report to FILE; without FILE, to the temporary directory, opened.
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    html: Option<Option<PathBuf>>,
+    /// Write the Markdown summary to FILE; without FILE, to stdout.
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    markdown: Option<Option<PathBuf>>,
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Add up the shards of a run across machines (`load --shard K/N --json F`): histograms
+    /// exactly, per-second series by wall-clock second, thresholds evaluated again; exit 0
+    /// pass, 1 fail, 2 when the files are not the shards of one run.
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The shards' JSON files, or directories of them (every *.json inside).
+    #[arg(required = true, value_name = "SHARD.json")]
+    shards: Vec<PathBuf>,
+    /// Wait up to this long for every shard's file (e.g. 30m), as a merge Job started beside
+    /// the shards does.
+    #[arg(long, value_parser = parse_span, value_name = "DURATION")]
+    wait: Option<std::time::Duration>,
+    /// Write the merged run model (with HDR histograms) as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write a JUnit XML report (one testcase per threshold).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Compare p95, p99 and throughput per API with an earlier run's JSON.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Largest regression allowed against the baseline.
+    #[arg(long, default_value = "10%", value_parser = commands::parse_percent, value_name = "PERCENT")]
+    max_regression: f64,
     #[command(flatten)]
     outputs: OutputArgs,
 }
@@ -384,6 +440,9 @@ fn main() -> ExitCode {
             max_regression: args.max_regression,
             workers: args.workers,
             max_error_rate: args.max_error_rate,
+            shard: args.shard,
+            start_at: args.start_at,
+            start_tolerance: args.start_tolerance,
             outputs: args.outputs.into(),
         }),
         Command::Diff(args) => commands::diff(commands::DiffCommand {
@@ -398,7 +457,21 @@ fn main() -> ExitCode {
             json: args.json,
             outputs: args.outputs.into(),
         }),
-        Command::Report { json, html, markdown } => commands::report(&json, html, markdown),
+        Command::Report(ReportArgs { merge: Some(ReportCommand::Merge(m)), .. }) => {
+            commands::merge(commands::MergeCommand {
+                shards: m.shards,
+                wait: m.wait,
+                json: m.json,
+                junit: m.junit,
+                baseline: m.baseline,
+                max_regression: m.max_regression,
+                outputs: m.outputs.into(),
+            })
+        }
+        Command::Report(ReportArgs { json, html, markdown, .. }) => match json {
+            Some(json) => commands::report(&json, html, markdown),
+            None => unreachable!("clap requires the JSON file without a subcommand"),
+        },
         Command::Keygen { path, force } => obharness::evidence::command::keygen(&path, force, &mut std::io::stdout()),
         Command::Verify { bundle, pubkey } => {
             obharness::evidence::command::verify(&bundle, pubkey.as_deref(), &mut std::io::stdout())

@@ -632,6 +632,7 @@ fn load_run() -> LoadReport {
         dropped: 2,
         aborted: false,
         interrupted: None,
+        scale_out: None,
         passed: false,
     }
 }

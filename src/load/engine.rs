@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 
 use super::profile::{LoadPlan, ModelKind, ThinkTime};
 use super::recorder::{Aggregate, Ending, UserRecorder};
+use super::shard::IdSpace;
 use crate::protocol::{ApiId, ParamsIn};
 use crate::scenario::model::WithValue;
 use crate::scenario::template::Template;
@@ -41,16 +42,26 @@ pub struct Entry {
     weight: u32,
 }
 
-/// The open model's schedule: slot k's intended start.
+/// The open model's schedule: slot k's intended start. A shard of a run across machines
+/// takes every `stride`-th slot of the whole run's schedule from `phase` on (slot k of the
+/// shard is slot `k × stride + phase` of the whole), so the shards' union is the whole.
 pub struct Schedule {
-    /// (start offset, rate, slots before this stage, slots in this stage)
+    /// (start offset, rate, slots before this stage, slots in this stage), of the whole run.
     stages: Vec<(Duration, f64, u64, u64)>,
+    /// This schedule's slots.
     pub total: u64,
+    stride: u64,
+    phase: u64,
     next: AtomicU64,
 }
 
 impl Schedule {
     pub fn new(stages: &[(Duration, f64)]) -> Schedule {
+        Schedule::sharded(stages, 1, 0)
+    }
+
+    /// Slots `phase`, `phase + stride`, … of the schedule of `stages`.
+    pub fn sharded(stages: &[(Duration, f64)], stride: u64, phase: u64) -> Schedule {
         let mut out = Vec::new();
         let (mut at, mut before) = (Duration::ZERO, 0u64);
         for (d, rate) in stages {
@@ -59,24 +70,33 @@ impl Schedule {
             at += *d;
             before += n;
         }
-        Schedule { stages: out, total: before, next: AtomicU64::new(0) }
+        let stride = stride.max(1);
+        Schedule { stages: out, total: Self::mine(before, stride, phase), stride, phase, next: AtomicU64::new(0) }
+    }
+
+    /// How many of the whole run's first `global` slots are this schedule's.
+    fn mine(global: u64, stride: u64, phase: u64) -> u64 {
+        global.saturating_sub(phase).div_ceil(stride)
     }
 
     /// The offset from the start at which slot `k` is due, or `None` past the last slot.
     pub fn offset(&self, k: u64) -> Option<Duration> {
-        let (at, rate, before, _) = self.stages.iter().find(|(_, _, b, n)| k < b + n)?;
-        Some(*at + Duration::from_secs_f64((k - before) as f64 / rate))
+        let g = k.checked_mul(self.stride)?.checked_add(self.phase)?;
+        let (at, rate, before, _) = self.stages.iter().find(|(_, _, b, n)| g < b + n)?;
+        Some(*at + Duration::from_secs_f64((g - before) as f64 / rate))
     }
 
     /// How many slots are due before `window` from the start (without walking them).
     pub fn due_before(&self, window: Duration) -> u64 {
-        self.stages
+        let global = self
+            .stages
             .iter()
             .map(|(at, rate, _, n)| match window.checked_sub(*at) {
                 Some(left) if !left.is_zero() => ((left.as_secs_f64() * rate).ceil() as u64).min(*n),
                 _ => 0,
             })
-            .sum()
+            .sum();
+        Self::mine(global, self.stride, self.phase)
     }
 
     fn take(&self) -> u64 {
@@ -100,6 +120,9 @@ pub enum Stop {
     Breach(String),
     #[error("interrupted ({})", .0.name())]
     Interrupted(super::Interrupt),
+    /// A shard used up its part of the bank_tran_id space (see `shard::IdSpace`).
+    #[error("this shard's bank_tran_id range is used up")]
+    IdsExhausted,
 }
 
 impl Stop {
@@ -125,7 +148,7 @@ pub struct Shared {
     pub stop_reason: Mutex<Option<Stop>>,
     think: Option<ThinkTime>,
     client_use_code: String,
-    id_prefix: String,
+    ids: IdSpace,
     id_counter: AtomicU64,
     /// The target's own CA (an HTTPS target with a private CA, `tls_ca_file`): each goose
     /// user's client trusts it besides the system's.
@@ -168,15 +191,23 @@ impl Shared {
         pick(&self.cumulative, draw)
     }
 
-    fn fresh_id(&self) -> String {
-        // 2 random characters + 7 base-36 digits: unique for 78 billion requests a run.
-        let mut n = self.id_counter.fetch_add(1, Ordering::Relaxed);
-        let mut digits = [b'0'; 7];
-        for d in digits.iter_mut().rev() {
-            *d = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(n % 36) as usize];
-            n /= 36;
+    /// The next bank_tran_id of this run's [`IdSpace`]; `None` (and the run stops) once the
+    /// space is used up, never a repeat.
+    fn fresh_id(&self) -> Option<String> {
+        let n = self.id_counter.fetch_add(1, Ordering::Relaxed);
+        match self.ids.serial(n) {
+            Some(serial) => Some(format!("{}U{serial}", self.client_use_code)),
+            None => {
+                self.stop(Stop::IdsExhausted);
+                None
+            }
         }
-        format!("{}U{}{}", self.client_use_code, self.id_prefix, std::str::from_utf8(&digits).unwrap_or("0000000"))
+    }
+
+    /// Fixes the start of the measured window ahead of the first request (`--start-at`):
+    /// requests wait for it. `false` when the start was already set.
+    pub fn set_start(&self, at: Instant) -> bool {
+        self.start.set(at).is_ok()
     }
 }
 
@@ -228,9 +259,12 @@ pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, Strin
             weight: m.weight,
         });
     }
-    let schedule = match &plan.kind {
-        ModelKind::Open { stages, .. } => Some(Schedule::new(stages)),
-        ModelKind::Closed { .. } => None,
+    let schedule = match (&plan.kind, &plan.shard) {
+        (ModelKind::Open { stages, .. }, Some(s)) => {
+            Some(Schedule::sharded(stages, u64::from(s.shard.count), s.shard.residue()))
+        }
+        (ModelKind::Open { stages, .. }, None) => Some(Schedule::new(stages)),
+        (ModelKind::Closed { .. }, _) => None,
     };
     let mut rng = rand::rng();
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -255,7 +289,14 @@ pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, Strin
         stop_reason: Mutex::new(None),
         think: plan.profile.think_time.clone(),
         client_use_code: session.data.get("client_use_code").to_string(),
-        id_prefix: (0..2).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect(),
+        ids: match &plan.shard {
+            Some(s) => IdSpace { tag: s.id_tag.clone(), stride: u64::from(s.shard.count), residue: s.shard.residue() },
+            None => IdSpace {
+                tag: (0..2).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect(),
+                stride: 1,
+                residue: 0,
+            },
+        },
         id_counter: AtomicU64::new(0),
         tls_roots: session.tls_roots().to_vec(),
     })
@@ -319,6 +360,10 @@ pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> Transact
         return idle().await;
     }
     let start = shared.start();
+    // A start fixed ahead (`--start-at`): users launched early wait for it.
+    if let Some(wait) = start.checked_duration_since(Instant::now()) {
+        tokio::time::sleep(wait).await;
+    }
     if let Some(max) = shared.max_requests
         && shared.issued.fetch_add(1, Ordering::Relaxed) >= max
     {
@@ -351,7 +396,8 @@ pub async fn call(shared: &Shared, user: &mut GooseUser, idx: usize) -> Transact
     let entry = &shared.entries[idx];
     let mut params = entry.base.clone();
     if entry.carries_id {
-        let id = Value::String(shared.fresh_id());
+        let Some(id) = shared.fresh_id() else { return idle().await };
+        let id = Value::String(id);
         if entry.id_in_list {
             if let Some(item) = params.get_mut("req_list").and_then(|l| l.get_mut(0)).and_then(Value::as_object_mut) {
                 item.insert("bank_tran_id".into(), id);

@@ -1,8 +1,10 @@
 //! Load runs: profiles, the goose engine with HDR recording, thresholds and baselines.
 
 pub mod engine;
+pub mod merge;
 pub mod profile;
 pub mod recorder;
+pub mod shard;
 pub mod verdict;
 
 use std::sync::Arc;
@@ -58,6 +60,10 @@ pub fn interrupt(signal: Interrupt) {
     goose::trigger_killswitch(&format!("interrupted ({})", signal.name()));
 }
 
+fn interrupted_now() -> bool {
+    interrupted().is_some()
+}
+
 /// The signal that interrupted the load run, if one did.
 pub fn interrupted() -> Option<Interrupt> {
     Interrupt::from_number(INTERRUPTED.load(Ordering::SeqCst))
@@ -90,10 +96,15 @@ impl Progress for Silent {
 }
 
 fn model_info(plan: &LoadPlan) -> LoadModelInfo {
-    match &plan.kind {
+    model_info_of(&plan.kind)
+}
+
+/// What reports say of a model.
+pub fn model_info_of(kind: &ModelKind) -> LoadModelInfo {
+    match kind {
         ModelKind::Closed { stages, increase_rate } => LoadModelInfo {
             kind: LoadModelKind::Closed,
-            users: Some(plan.kind.max_users()),
+            users: Some(kind.max_users()),
             rate: None,
             stages: stages
                 .iter()
@@ -114,6 +125,17 @@ fn model_info(plan: &LoadPlan) -> LoadModelInfo {
 
 /// Runs a profile against a target; the report carries thresholds' verdicts.
 pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) -> Result<LoadReport, LoadRunError> {
+    run_scaled(plan, target, progress, &shard::ScaleOptions::default()).await
+}
+
+/// [`run`], as a part of a run across machines: the plan may be a shard's (`shard::apply`),
+/// and `scale` may fix the instant the measured window starts (`--start-at`).
+pub async fn run_scaled(
+    plan: &LoadPlan,
+    target: &Target,
+    progress: Arc<dyn Progress>,
+    scale: &shard::ScaleOptions,
+) -> Result<LoadReport, LoadRunError> {
     let moves_money = plan.profile.mix.iter().any(|m| m.call.api().money_moving);
     if moves_money && !target.is_embedded() && !target.profile.allow_transfers {
         return Err(LoadRunError::Refused(format!(
@@ -122,6 +144,17 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
         )));
     }
     let _one_at_a_time = ATTACK.lock().await;
+    if let Some(at) = scale.start_at {
+        shard::wait_ready(target, at).await.map_err(LoadRunError::Target)?;
+    }
+    // The shards of a run share the target: none may reset it under the others.
+    let shared_target;
+    let target = if plan.shard.is_some() {
+        shared_target = Target { shared: true, ..target.clone() };
+        &shared_target
+    } else {
+        target
+    };
     let mut session = Session::open(target).await.map_err(|e| LoadRunError::Target(e.to_string()))?;
     let ctx = StepCtx::plain(target);
     for (i, step) in plan.setup.iter().enumerate() {
@@ -137,7 +170,19 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
     let shared = Arc::new(engine::prepare(plan, &session).await.map_err(LoadRunError::Target)?);
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
 
-    let mut attack = GooseAttack::initialize_with_config(engine::configuration(plan, &session.base_url))
+    // With --start-at: wait for the launch (ahead of the start by the time goose needs to
+    // start its users), and fix the window's start.
+    let lead = shard::launch_lead(&plan.kind);
+    let timing = match scale.start_at {
+        Some(at) => Some(shard::wait_for_start(at, lead, scale.start_tolerance, interrupted_now).await),
+        None => None,
+    };
+    if let Some(t) = &timing {
+        shared.set_start(t.start);
+    }
+    let mut config = engine::configuration(plan, &session.base_url);
+    shard::extend_backstop(&mut config, lead);
+    let mut attack = GooseAttack::initialize_with_config(config)
         .map_err(|e| LoadRunError::Engine(e.to_string()))?
         .register_scenario(engine::scenario(shared.clone()).map_err(|e| LoadRunError::Engine(e.to_string()))?);
     if let Some(tp) = engine::test_plan(plan) {
@@ -238,8 +283,12 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
     let overall = recorder::stats("overall", &agg.overall(), window);
     let timeline = recorder::timeline(&agg.seconds);
     drop(agg);
-    let mut thresholds =
-        verdict::thresholds(&plan.profile.thresholds, &by_api, &overall, &plan.kind, window.as_secs_f64());
+    // A shard judges its own part against its share of the model (the merge judges the whole).
+    let kind = match &plan.shard {
+        Some(s) => shard::share_of(&plan.kind, s.shard),
+        None => plan.kind.clone(),
+    };
+    let mut thresholds = verdict::thresholds(&plan.profile.thresholds, &by_api, &overall, &kind, window.as_secs_f64());
     // The run's own gate: errors within the bound, thresholds or not.
     let bound = plan.profile.max_error_rate.map(|p| p.0).unwrap_or(profile::DEFAULT_MAX_ERROR_RATE);
     thresholds.push(verdict::error_gate(&overall, bound));
@@ -250,6 +299,13 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
         }
         None => (0, 0),
     };
+    if let Some(t) = &timing {
+        thresholds.push(t.verdict());
+    }
+    let scale_out = plan.shard.as_ref().map(|_| {
+        let agg = shared.agg.lock();
+        shard::record(plan, scale, timing.as_ref(), start, &agg.seconds)
+    });
     let interrupted = interrupted().map(|i| i.name().to_string());
     let aborted = interrupted.is_some() || matches!(*shared.stop_reason.lock(), Some(engine::Stop::Breach(_)));
     let passed = thresholds.iter().all(|t| t.passed) && !aborted;
@@ -273,5 +329,6 @@ pub async fn run(plan: &LoadPlan, target: &Target, progress: Arc<dyn Progress>) 
         aborted,
         interrupted,
         passed,
+        scale_out,
     })
 }

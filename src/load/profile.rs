@@ -284,6 +284,8 @@ pub struct LoadPlan {
     pub kind: ModelKind,
     /// Measured duration in all.
     pub duration: Duration,
+    /// Set when this plan is one shard's part of a run across machines (`load --shard K/N`).
+    pub shard: Option<super::shard::Sharding>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -490,7 +492,7 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadPlan, InputErrors> {
     let bad_plan = |e: crate::scenario::plan::PlanError| InputErrors(vec![InputError::new(path, e.to_string())]);
     let setup = crate::scenario::plan::plan(&profile.setup).map_err(bad_plan)?;
     let mix = crate::scenario::plan::plan(&mix).map_err(bad_plan)?;
-    Ok(LoadPlan { path: path.to_path_buf(), profile, setup, mix, kind, duration })
+    Ok(LoadPlan { path: path.to_path_buf(), profile, setup, mix, kind, duration, shard: None })
 }
 
 /// Longest pause between a user's requests (a user in its pause delays the run's end).

@@ -14,8 +14,13 @@ use crate::report::model::{ApiStats, SecondStats};
 
 /// Latencies are recorded in microseconds, from 1 µs to 10 minutes, 3 significant digits.
 pub fn new_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 600_000_000, 3).expect("valid histogram bounds")
+    Histogram::new_with_bounds(HISTOGRAM.lowest, HISTOGRAM.highest, HISTOGRAM.significant_figures)
+        .expect("valid histogram bounds")
 }
+
+/// The settings of every latency histogram (a merge of shards refuses others).
+pub const HISTOGRAM: crate::report::scale_out::HistogramSettings =
+    crate::report::scale_out::HistogramSettings { lowest: 1, highest: 600_000_000, significant_figures: 3 };
 
 /// Buckets of a coarse log histogram: ratio 2^(1/4) (~19 %) from 1 µs to ~10 minutes.
 const COARSE_BUCKETS: usize = 120;
@@ -49,6 +54,21 @@ impl CoarseHist {
             *a += b;
         }
         self.total += other.total;
+    }
+
+    /// The non-empty buckets, (bucket, count): what a shard's JSON carries per second.
+    pub fn buckets(&self) -> Vec<(u16, u32)> {
+        self.counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (i as u16, *c)).collect()
+    }
+
+    /// Adds buckets written by [`CoarseHist::buckets`]; `false` when one is out of range.
+    pub fn add_buckets(&mut self, buckets: &[(u16, u32)]) -> bool {
+        for (i, c) in buckets {
+            let Some(slot) = self.counts.get_mut(usize::from(*i)) else { return false };
+            *slot = slot.saturating_add(*c);
+            self.total += u64::from(*c);
+        }
+        true
     }
 
     /// The upper edge of the bucket holding quantile `q`.

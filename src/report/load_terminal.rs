@@ -50,6 +50,23 @@ pub fn write(r: &LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
     } else if r.aborted {
         writeln!(out, "ABORTED: a threshold was breached (abort_on_breach)")?;
     }
+    if let Some(crate::report::scale_out::ScaleOut::Merged(m)) = &r.scale_out {
+        for s in &m.shards {
+            writeln!(
+                out,
+                "shard {}/{}: {} requests, {:.1} req/s, {} errors, p99 {} ms, start skew {}{}  ({})",
+                s.index,
+                m.count,
+                s.requests,
+                s.rate,
+                s.errors,
+                ms(s.p99_us),
+                s.start_skew_ms.map(|k| format!("{k:+.1} ms")).unwrap_or_else(|| "–".into()),
+                if s.late { " LATE" } else { "" },
+                s.file
+            )?;
+        }
+    }
     let mut passed = 0;
     let mut failed = 0;
     for t in &r.thresholds {

@@ -194,6 +194,28 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
         md.push('\n');
     }
 
+    if let Some(v) = super::scale_out::ScaleOutView::of(report) {
+        for (k, val) in &v.meta {
+            md.push_str(&format!("{k}: {}  \n", text(val)));
+        }
+        if let Some(m) = &v.merged {
+            md.push_str("\n### Shards\n\n| Shard | Requests | Rate (/s) | Errors | p99 (ms) | Start skew | Own verdict |\n|---|--:|--:|--:|--:|--:|---|\n");
+            for r in v.shards.iter().chain(std::iter::once(m)) {
+                md.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} | {} |\n",
+                    text(&r.shard),
+                    r.requests,
+                    r.rate,
+                    r.errors,
+                    r.p99,
+                    text(&r.skew),
+                    r.verdict
+                ));
+            }
+        }
+        md.push('\n');
+    }
+
     md.push_str("### Per API (latency in ms)\n\n| API | Requests | Rate (/s) | p50 | p90 | p95 | p99 | p99.9 | Max | Errors | rsp_code |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
     for a in report.apis.iter().take(MAX_ROWS) {
         md.push_str(&api_row(&code(&a.api), a));

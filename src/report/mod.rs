@@ -7,6 +7,7 @@ pub mod load_terminal;
 pub mod markdown;
 pub mod model;
 pub mod redact;
+pub mod scale_out;
 pub mod stamp;
 pub mod svg;
 pub mod terminal;

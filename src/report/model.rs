@@ -234,6 +234,9 @@ pub struct LoadReport {
     #[serde(default)]
     pub interrupted: Option<String>,
     pub passed: bool,
+    /// A shard of a run across machines (`load --shard K/N`), or the merge of such shards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_out: Option<super::scale_out::ScaleOut>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -87,6 +87,9 @@ pub struct Target {
     /// Certificates to trust besides the system's (`tls_ca_file`, or a simulator this
     /// process started with TLS).
     pub tls_roots: Vec<reqwest::Certificate>,
+    /// Other processes load this target at the same time (the shards of a run across
+    /// machines): a session never resets it under them.
+    pub shared: bool,
 }
 
 impl Target {
@@ -115,6 +118,7 @@ impl Target {
             quirks,
             admin_token: None,
             tls_roots: Vec::new(),
+            shared: false,
         }
     }
 
@@ -173,7 +177,7 @@ impl Target {
                 certs
             }
         };
-        Ok(Target { profile, quirks, admin_token: None, tls_roots })
+        Ok(Target { profile, quirks, admin_token: None, tls_roots, shared: false })
     }
 
     /// The HTTP client settings of requests to this target.

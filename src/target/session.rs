@@ -95,7 +95,7 @@ impl Session {
         };
         session.data = match &session.admin {
             Some(admin) => {
-                if session.sim.is_none() {
+                if session.sim.is_none() && !target.shared {
                     admin.reset().await?;
                 }
                 TargetData::from_fixture(&admin.fixture().await?)

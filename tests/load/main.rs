@@ -8,6 +8,7 @@ use std::sync::Arc;
 #[path = "../support/bounded.rs"]
 mod bounded;
 mod hardening;
+mod shard;
 
 use obharness::load::{self, Silent};
 use obharness::report::model::LoadReport;

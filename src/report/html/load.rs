@@ -28,6 +28,8 @@ pub(super) struct LoadPage {
     overall: ApiRow,
     charts: Vec<Chart>,
     baseline: Option<BaselineView>,
+    /// A shard of a run across machines, or a merge of shards (per-shard rows).
+    scale_out: Option<crate::report::scale_out::ScaleOutView>,
 }
 
 pub(super) struct ThresholdView {
@@ -128,6 +130,10 @@ impl LoadPage {
             meta.push(("Dropped", report.dropped.to_string()));
         }
         meta.push(("Tool", format!("{} {}", one_line(&report.tool), one_line(&report.version))));
+        let scale_out = crate::report::scale_out::ScaleOutView::of(report);
+        if let Some(v) = &scale_out {
+            meta.extend(v.meta.iter().cloned());
+        }
 
         let verdict = if report.passed { "PASS" } else { "FAIL" };
         LoadPage {
@@ -187,6 +193,7 @@ impl LoadPage {
                     })
                     .collect(),
             }),
+            scale_out,
         }
     }
 }
@@ -433,6 +440,7 @@ pub(crate) fn sample_load_report() -> LoadReport {
         dropped: 1,
         aborted: false,
         interrupted: None,
+        scale_out: None,
         passed: false,
     }
 }
