@@ -25,6 +25,8 @@ use crate::report::{self, terminal};
 use crate::sim::Quirk;
 use crate::target::Target;
 
+pub use crate::evidence::command::EvidenceOut;
+
 /// Options of `obharness run`.
 #[derive(Debug, Clone)]
 pub struct RunCommand {
@@ -41,6 +43,8 @@ pub struct RunCommand {
     pub bless: bool,
     pub golden_dir: PathBuf,
     pub outputs: Outputs,
+    /// `--evidence FILE [--sign-key FILE]`.
+    pub evidence: Option<EvidenceOut>,
 }
 
 /// Human-facing report files of a run.
@@ -131,6 +135,24 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let Some(target) = target_or_report(cmd.target.as_deref(), &cmd.sim_quirks) else {
         return Ok(exit::USAGE);
     };
+    // Evidence starts before the first request (the target check is in the transcript too).
+    let mut evidence = match cmd.evidence.as_ref().map(crate::evidence::command::start).transpose() {
+        Ok(e) => e,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return Ok(exit::USAGE);
+        }
+    };
+    if let Some(c) = &mut evidence {
+        use crate::evidence::Role;
+        c.scenarios(scenarios.iter().map(|s| s.path.as_path()));
+        for (role, file) in [(Role::Target, &cmd.target), (Role::ExpectedFailures, &cmd.expected_failures)] {
+            if let Some(f) = file {
+                c.input(role, f);
+            }
+        }
+        c.target(&target);
+    }
     let expected_failures = match &cmd.expected_failures {
         Some(p) => read_expected_failures(p)?,
         None => HashSet::new(),
@@ -174,7 +196,18 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let mut report = runtime.block_on(conform::run(scenarios, Arc::new(target), &opts, progress));
     // Source order makes reports stable from run to run.
     report.scenarios.sort_by(|a, b| (a.source.as_str(), a.id.as_str()).cmp(&(b.source.as_str(), b.id.as_str())));
-    finish_run(&report, &style, cmd.junit.as_deref(), cmd.json.as_deref(), &cmd.outputs, "conformance")
+    let bundle = evidence.map(|c| crate::evidence::command::finish(c, &report));
+    let report = bundle.as_ref().and_then(|b| b.model()).unwrap_or(&report);
+    let code = finish_run(
+        report,
+        &style,
+        cmd.junit.as_deref(),
+        cmd.json.as_deref(),
+        &cmd.outputs,
+        "conformance",
+        bundle.as_ref(),
+    )?;
+    Ok(crate::evidence::command::exit_code(code, bundle.as_ref()))
 }
 
 /// Writes a conformance-shaped run's failures, report files and summary; the exit code.
@@ -185,7 +218,10 @@ fn finish_run(
     json: Option<&Path>,
     outputs: &Outputs,
     kind: &str,
+    bundle: Option<&crate::evidence::command::Bundled>,
 ) -> anyhow::Result<u8> {
+    // The run's own HTML and Markdown name the bundle they belong to, as the bundle's copies do.
+    let stamp = bundle.and_then(|b| b.stamp());
     let stdout = &mut std::io::stdout();
     terminal::write_failures(report, style, stdout)?;
     if let Some(path) = junit {
@@ -195,10 +231,10 @@ fn finish_run(
         write_file(path, |w| report::json::write(report, w))?;
     }
     if let Some(path) = outputs.html_path(kind) {
-        write_file(&path, |w| report::html::write_conformance(report, w))?;
+        write_file(&path, |w| report::html::write_conformance_stamped(report, stamp, w))?;
     }
     if let Some(path) = &outputs.markdown {
-        write_file(path, |w| report::markdown::write_conformance(report, w))?;
+        write_file(path, |w| report::markdown::write_conformance_stamped(report, stamp, w))?;
     }
     terminal::write_summary(report, style, stdout)?;
     Ok(if report.is_success() { exit::SUCCESS } else { exit::FAILURES })
@@ -501,8 +537,13 @@ pub fn merge(cmd: MergeCommand) -> anyhow::Result<u8> {
     Ok(if report.passed { exit::SUCCESS } else { exit::FAILURES })
 }
 
-/// `obharness report FILE.json`: re-renders a saved run (conformance or load).
-pub fn rerender(json: &Path, html: Option<&Path>, markdown: Option<&Path>) -> anyhow::Result<u8> {
+/// A saved run's model, as `--json` wrote it.
+enum Saved {
+    Run(Box<report::RunReport>),
+    Load(Box<report::model::LoadReport>),
+}
+
+fn read_saved(json: &Path) -> anyhow::Result<Saved> {
     let text = crate::scenario::input::read_text_limited(json, crate::scenario::input::MAX_RUN_JSON_BYTES)
         .map_err(|e| exit::usage(format!("{}: {}", json.display(), e.message)))?;
     let kind = serde_json::from_str::<serde_json::Value>(&text)
@@ -511,28 +552,71 @@ pub fn rerender(json: &Path, html: Option<&Path>, markdown: Option<&Path>) -> an
         .and_then(|k| k.as_str())
         .unwrap_or("")
         .to_string();
-    if html.is_none() && markdown.is_none() {
-        return Err(exit::usage("nothing to write: give --html FILE and/or --markdown FILE"));
-    }
     let bad = |e: serde_json::Error| {
         exit::usage(format!("{}:{}:{}: not a run model: {e}", json.display(), e.line(), e.column()))
     };
-    if kind == "load" {
-        let r: report::model::LoadReport = serde_json::from_str(&text).map_err(bad)?;
-        if let Some(p) = html {
-            write_file(p, |w| report::html::write_load(&r, w))?;
-        }
-        if let Some(p) = markdown {
-            write_file(p, |w| report::markdown::write_load(&r, w))?;
-        }
+    Ok(if kind == "load" {
+        Saved::Load(Box::new(serde_json::from_str(&text).map_err(bad)?))
     } else {
-        let r = report::json::read(&text).map_err(bad)?;
-        if let Some(p) = html {
-            write_file(p, |w| report::html::write_conformance(&r, w))?;
+        Saved::Run(Box::new(report::json::read(&text).map_err(bad)?))
+    })
+}
+
+/// `obharness report FILE.json`: re-renders a saved run (conformance or load).
+pub fn rerender(json: &Path, html: Option<&Path>, markdown: Option<&Path>) -> anyhow::Result<u8> {
+    let saved = read_saved(json)?;
+    if html.is_none() && markdown.is_none() {
+        return Err(exit::usage("nothing to write: give --html FILE and/or --markdown FILE"));
+    }
+    match &saved {
+        Saved::Load(r) => {
+            if let Some(p) = html {
+                write_file(p, |w| report::html::write_load(r, w))?;
+            }
+            if let Some(p) = markdown {
+                write_file(p, |w| report::markdown::write_load(r, w))?;
+            }
         }
-        if let Some(p) = markdown {
-            write_file(p, |w| report::markdown::write_conformance(&r, w))?;
+        Saved::Run(r) => {
+            if let Some(p) = html {
+                write_file(p, |w| report::html::write_conformance(r, w))?;
+            }
+            if let Some(p) = markdown {
+                write_file(p, |w| report::markdown::write_conformance(r, w))?;
+            }
         }
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// `obharness report FILE [--html [OUT]] [--markdown [OUT]]`: an evidence bundle's own reports
+/// (checked first), or a saved run re-rendered. Without OUT, the HTML goes to the temporary
+/// directory and is opened, the Markdown to stdout.
+pub fn report(input: &Path, html: Option<Option<PathBuf>>, markdown: Option<Option<PathBuf>>) -> anyhow::Result<u8> {
+    if html.is_none() && markdown.is_none() {
+        return Err(exit::usage("nothing to write: give --html [FILE] and/or --markdown [FILE]"));
+    }
+    if crate::evidence::command::is_bundle(input) {
+        return crate::evidence::command::report(input, html, markdown);
+    }
+    let open = matches!(html, Some(None));
+    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    let html = html.map(|h| h.unwrap_or_else(|| crate::evidence::command::temp_report(&stem, "html")));
+    let to_stdout = matches!(markdown, Some(None));
+    let markdown = markdown.flatten();
+    if html.is_some() || markdown.is_some() {
+        rerender(input, html.as_deref(), markdown.as_deref())?;
+    }
+    if to_stdout {
+        let mut out = Vec::new();
+        match read_saved(input)? {
+            Saved::Run(r) => report::markdown::write_conformance(&r, &mut out)?,
+            Saved::Load(r) => report::markdown::write_load(&r, &mut out)?,
+        }
+        std::io::stdout().write_all(&out)?;
+    }
+    if let (Some(path), true) = (&html, open) {
+        crate::evidence::command::open_in_browser(path);
     }
     Ok(exit::SUCCESS)
 }
@@ -552,6 +636,8 @@ pub struct CertifyCommand {
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub outputs: Outputs,
+    /// `--evidence FILE [--sign-key FILE]`.
+    pub evidence: Option<EvidenceOut>,
 }
 
 /// `obharness certify-client`: returns the exit code.
@@ -563,6 +649,16 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
             return Ok(exit::USAGE);
         }
     };
+    let mut evidence = match cmd.evidence.as_ref().map(crate::evidence::command::start).transpose() {
+        Ok(e) => e,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return Ok(exit::USAGE);
+        }
+    };
+    if let Some(c) = &mut evidence {
+        c.scenarios(scenarios.iter().map(|s| s.path.as_path()));
+    }
     let style = terminal::Style::from_env();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
@@ -587,6 +683,9 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
             target.profile.tls_ca_file = Some(path.clone());
             say!("  TLS: the client trusts {} (OBH_TLS_CA_FILE)", path.display());
         }
+        if let Some(c) = &mut evidence {
+            c.target(&target);
+        }
         let target = Arc::new(target);
         say!(
             "obharness certify-client: {} scenario(s); the simulator plays the center at {}",
@@ -600,7 +699,18 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
         sim.shutdown().await;
         anyhow::Ok(report)
     })?;
-    finish_run(&report, &style, cmd.junit.as_deref(), cmd.json.as_deref(), &cmd.outputs, "client-certification")
+    let bundle = evidence.map(|c| crate::evidence::command::finish(c, &report));
+    let report = bundle.as_ref().and_then(|b| b.model()).unwrap_or(&report);
+    let code = finish_run(
+        report,
+        &style,
+        cmd.junit.as_deref(),
+        cmd.json.as_deref(),
+        &cmd.outputs,
+        "client-certification",
+        bundle.as_ref(),
+    )?;
+    Ok(crate::evidence::command::exit_code(code, bundle.as_ref()))
 }
 
 fn cores() -> usize {
@@ -721,5 +831,5 @@ pub fn diff(cmd: DiffCommand) -> anyhow::Result<u8> {
         say!("  replay: obharness diff --seed {seed} --cases {} --max-steps {}", cmd.cases, cmd.max_steps);
     }
     let report = crate::diff::report(&outcome, &target, started_at);
-    finish_run(&report, &style, cmd.junit.as_deref(), cmd.json.as_deref(), &cmd.outputs, "diff")
+    finish_run(&report, &style, cmd.junit.as_deref(), cmd.json.as_deref(), &cmd.outputs, "diff", None)
 }

@@ -8,6 +8,7 @@ pub mod certify;
 pub mod commands;
 pub mod conform;
 pub mod diff;
+pub mod evidence;
 pub mod exit;
 pub mod golden;
 pub mod import;

@@ -38,9 +38,30 @@ enum Command {
     Diff(DiffArgs),
     /// Run the Open Banking center simulator until Ctrl-C.
     Sim(SimArgs),
-    /// Re-render a saved run (`--json` output) as HTML and/or Markdown; `report merge` adds up
-    /// the shards of a run across machines.
+    /// Re-render a saved run (`--json` output) as HTML and/or Markdown, or take an evidence
+    /// bundle's own reports out of it (after checking it); `report merge` adds up the shards of
+    /// a run across machines.
     Report(ReportArgs),
+    /// Write a new Ed25519 key pair for signing evidence bundles: FILE (private, mode 0600) and
+    /// FILE.pub (for whoever verifies).
+    Keygen {
+        /// The private key file; the public key goes to FILE.pub.
+        #[arg(value_name = "FILE")]
+        path: PathBuf,
+        /// Replace an existing key pair.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check an evidence bundle offline: every hash, the transcript's chain, the signature and
+    /// the reports against the run model. Exits 0 valid, 1 tampered, 2 unreadable.
+    Verify {
+        /// The bundle (`--evidence FILE.obh` of run or certify-client).
+        bundle: PathBuf,
+        /// The signer's public key (`obharness keygen`'s FILE.pub): the bundle must be signed
+        /// by it. Without it the bundle's own key is named, not checked.
+        #[arg(long, value_name = "FILE")]
+        pubkey: Option<PathBuf>,
+    },
     /// Turn another tool's files into scenarios.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -108,6 +129,8 @@ struct RunArgs {
     golden_dir: PathBuf,
     #[command(flatten)]
     outputs: OutputArgs,
+    #[command(flatten)]
+    evidence: EvidenceArgs,
 }
 
 #[derive(clap::Args)]
@@ -144,6 +167,27 @@ struct CertifyArgs {
     json: Option<PathBuf>,
     #[command(flatten)]
     outputs: OutputArgs,
+    #[command(flatten)]
+    evidence: EvidenceArgs,
+}
+
+/// A signed evidence bundle of the run, for run and certify-client.
+#[derive(clap::Args)]
+struct EvidenceArgs {
+    /// Write an evidence bundle of the run (reports, inputs, transcript, facts; `obharness
+    /// verify` checks it).
+    #[arg(long, value_name = "FILE.obh")]
+    evidence: Option<PathBuf>,
+    /// Sign the bundle with this Ed25519 private key (`obharness keygen`); default: the key in
+    /// $OBH_SIGN_KEY, else unsigned.
+    #[arg(long, value_name = "FILE", requires = "evidence")]
+    sign_key: Option<PathBuf>,
+}
+
+impl From<EvidenceArgs> for Option<commands::EvidenceOut> {
+    fn from(a: EvidenceArgs) -> Self {
+        a.evidence.map(|file| commands::EvidenceOut { file, sign_key: a.sign_key })
+    }
 }
 
 #[derive(clap::Args)]
@@ -231,13 +275,15 @@ fn parse_span(s: &str) -> Result<std::time::Duration, String> {
 struct ReportArgs {
     #[command(subcommand)]
     merge: Option<ReportCommand>,
-    /// The run model JSON written by `run --json` or `load --json`.
+    /// The run model JSON written by `run --json` or `load --json`, or an evidence bundle.
     #[arg(required = true)]
     json: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    html: Option<PathBuf>,
-    #[arg(long, value_name = "FILE")]
-    markdown: Option<PathBuf>,
+    /// Write the HTML report to FILE; without FILE, to the temporary directory, opened.
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    html: Option<Option<PathBuf>>,
+    /// Write the Markdown summary to FILE; without FILE, to stdout.
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    markdown: Option<Option<PathBuf>>,
 }
 
 #[derive(Subcommand)]
@@ -367,6 +413,7 @@ fn main() -> ExitCode {
             bless: args.bless,
             golden_dir: args.golden_dir,
             outputs: args.outputs.into(),
+            evidence: args.evidence.into(),
         }),
         Command::CertifyClient(args) => commands::certify(commands::CertifyCommand {
             paths: args.paths,
@@ -382,6 +429,7 @@ fn main() -> ExitCode {
             junit: args.junit,
             json: args.json,
             outputs: args.outputs.into(),
+            evidence: args.evidence.into(),
         }),
         Command::Load(args) => commands::load(commands::LoadCommand {
             profile: args.profile,
@@ -421,9 +469,13 @@ fn main() -> ExitCode {
             })
         }
         Command::Report(ReportArgs { json, html, markdown, .. }) => match json {
-            Some(json) => commands::rerender(&json, html.as_deref(), markdown.as_deref()),
+            Some(json) => commands::report(&json, html, markdown),
             None => unreachable!("clap requires the JSON file without a subcommand"),
         },
+        Command::Keygen { path, force } => obharness::evidence::command::keygen(&path, force, &mut std::io::stdout()),
+        Command::Verify { bundle, pubkey } => {
+            obharness::evidence::command::verify(&bundle, pubkey.as_deref(), &mut std::io::stdout())
+        }
         Command::Sim(args) => run_sim(args).map(|()| exit::SUCCESS),
         Command::Import(ImportCommand::Postman { collection, env, out }) => {
             commands::import_postman(&collection, env.as_deref(), &out)

@@ -162,7 +162,7 @@ pub async fn run(
     let mut results = Vec::new();
     let mut numbers = Vec::new();
     for s in &scenarios {
-        let (r, found) = run_one(s, &target, how).await;
+        let (r, found) = crate::target::record::scoped(&s.scenario.id, run_one(s, &target, how)).await;
         progress(&r);
         results.push(r);
         numbers.extend(found.into_iter().map(|f| (s.scenario.id.clone(), f)));

@@ -96,7 +96,7 @@ pub async fn run(
             let result = if stop.load(Ordering::Relaxed) {
                 skipped(&s, &opts, "not run: --fail-fast after an earlier failure".into())
             } else {
-                run_one(&s, &target, &opts, &used).await
+                crate::target::record::scoped(&s.scenario.id, run_one(&s, &target, &opts, &used)).await
             };
             if opts.fail_fast && matches!(result.outcome, Outcome::Failed | Outcome::Error) && !result.expected_failure
             {
@@ -218,6 +218,7 @@ async fn run_one(
         }
     }
     result.duration_ms = started.elapsed().as_millis() as u64;
+    crate::target::record::capture_journal(&session).await;
     session.scrubber().await.scenario(&mut result);
     result
 }

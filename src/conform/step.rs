@@ -33,6 +33,7 @@ impl AnswerCheck for GoldenCheck<'_> {
         let (path, checked) = match golden::snapshot_path(self.root, self.scenario_id, seen.index, &name) {
             Ok(path) => {
                 self.used.lock().expect("not poisoned").insert(path.clone());
+                crate::target::record::snapshot_used(&path);
                 let r = golden::check(&path, self.scenario_id, &label, seen.body, self.mode);
                 (path, r)
             }

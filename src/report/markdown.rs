@@ -22,6 +22,16 @@ const MAX_CELL_CHARS: usize = 200;
 /// and a table of the scenarios that need a look (failures, errors, unexpected passes, failed
 /// warnings) with their first failure.
 pub fn write_conformance(report: &RunReport, out: &mut dyn Write) -> std::io::Result<()> {
+    write_conformance_stamped(report, None, out)
+}
+
+/// The summary of a conformance run that belongs to an evidence bundle: the line under the
+/// heading names the bundle's digest and signer.
+pub fn write_conformance_stamped(
+    report: &RunReport,
+    stamp: Option<&super::stamp::BundleStamp>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let count = |v: Verdict| report.scenarios.iter().filter(|r| Verdict::of(r) == v).count();
     let (pass, fail, skip, error) =
         (count(Verdict::Pass), count(Verdict::Fail), count(Verdict::Skip), count(Verdict::Error));
@@ -68,6 +78,9 @@ pub fn write_conformance(report: &RunReport, out: &mut dyn Write) -> std::io::Re
         text(&report.tool),
         text(&report.version)
     ));
+    if let Some(s) = stamp {
+        md.push_str(&format!("\nEvidence bundle {} · signed by {}\n", code(&s.digest), code(&s.signer_text())));
+    }
 
     let attention = failure_briefs(report);
     if !attention.is_empty() {

@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod model;
 pub mod redact;
 pub mod scale_out;
+pub mod stamp;
 pub mod svg;
 pub mod terminal;
 pub mod view;

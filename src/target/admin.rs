@@ -4,6 +4,8 @@
 
 use serde_json::{Value, json};
 
+use super::record::SendRecorded;
+
 /// The header carrying the admin token.
 pub const TOKEN_HEADER: &str = "X-Sim-Admin-Token";
 
@@ -107,6 +109,7 @@ impl SimAdmin {
                 return Err(AdminError::Unexpected { method: "GET", path, why: "no entries list".into() });
             };
             after = page["next_after"].as_u64().unwrap_or(after);
+            super::record::journal_entries(&entries);
             out.extend(entries);
             if page["more"] != Value::Bool(true) {
                 break;
@@ -145,7 +148,7 @@ impl SimAdmin {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let r = req.send().await.map_err(|e| AdminError::Unreachable {
+        let r = req.send_recorded().await.map_err(|e| AdminError::Unreachable {
             method: name,
             path: path.into(),
             why: super::call::error_chain(&e),

@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::expect::text_of;
 use super::join_path;
+use super::record::SendRecorded;
 use super::request::{self, Fresh};
 use super::session::Session;
 use crate::protocol::ParamsIn;
@@ -87,7 +88,7 @@ pub async fn send(session: &Session, step: &PlanStep, now: &str) -> Result<Sent,
         (None, ParamsIn::Json) => req.json(&params),
     };
     let request = json!({ "method": method.as_str(), "url": url.as_str(), "params": Value::Object(params) });
-    match req.send().await {
+    match req.send_recorded().await {
         Err(e) => Ok(Sent { status: None, body: None, error: Some(error_chain(&e)), request }),
         Ok(resp) => {
             let status = resp.status().as_u16();

@@ -16,6 +16,7 @@ use crate::sim::{Quirk, SimConfig};
 pub mod admin;
 pub mod call;
 pub mod expect;
+pub mod record;
 pub mod request;
 pub mod session;
 pub mod step;

@@ -10,6 +10,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::admin::{AdminError, SimAdmin};
+use super::record::SendRecorded;
 use crate::protocol::time::{kst, tran_dtime};
 use crate::scenario::plan::Credential;
 use crate::sim::SimHandle;
@@ -111,7 +112,7 @@ impl Session {
         let session = Session::open(target).await?;
         if session.admin.is_none() {
             // Any HTTP answer will do: the point is that something listens at base_url.
-            session.http.get(&session.base_url).send().await.map_err(|e| {
+            session.http.get(&session.base_url).send_recorded().await.map_err(|e| {
                 let mut why = e.to_string();
                 let mut source = std::error::Error::source(&e);
                 while let Some(s) = source {
@@ -260,7 +261,7 @@ impl Session {
                 ("auth_type", "0"),
                 ("sim_user_seq_no", seq),
             ])
-            .send()
+            .send_recorded()
             .await
             .map_err(|e| SessionError::Credential(format!("authorize: {e}")))?;
         let code = r
@@ -291,7 +292,7 @@ impl Session {
             .http
             .post(format!("{}/oauth/2.0/token", self.base_url))
             .form(form)
-            .send()
+            .send_recorded()
             .await
             .map_err(failed)?
             .json()

@@ -39,6 +39,8 @@ pub(super) struct ConformancePage {
     failures: Vec<BriefView>,
     unused_snapshots: Vec<String>,
     max_body_chars: usize,
+    /// The evidence bundle's digest and signer, for a bundled run.
+    pub(super) bundle: Option<(String, String)>,
 }
 
 /// A failure as the page leads with it.
@@ -270,6 +272,7 @@ impl ConformancePage {
             scenarios,
             unused_snapshots: report.unused_snapshots.iter().map(|p| one_line(p)).collect(),
             max_body_chars: MAX_BODY_CHARS,
+            bundle: None,
         }
     }
 }

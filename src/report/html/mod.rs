@@ -27,7 +27,19 @@ pub const MAX_BODY_CHARS: usize = 20_000;
 
 /// Writes the HTML report of a conformance run.
 pub fn write_conformance(report: &RunReport, out: &mut dyn Write) -> std::io::Result<()> {
-    let page = ConformancePage::new(report);
+    write_conformance_stamped(report, None, out)
+}
+
+/// Writes the HTML report of a conformance run that belongs to an evidence bundle, whose
+/// digest and signer the header names.
+pub fn write_conformance_stamped(
+    report: &RunReport,
+    stamp: Option<&super::stamp::BundleStamp>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut page = ConformancePage::new(report);
+    page.bundle =
+        stamp.map(|s| (crate::report::view::one_line(&s.digest), crate::report::view::one_line(&s.signer_text())));
     out.write_all(page.render().map_err(std::io::Error::other)?.as_bytes())
 }
 
