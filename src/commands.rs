@@ -193,6 +193,9 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let progress_style = style;
     let progress: Arc<dyn Fn(&report::ScenarioResult) + Send + Sync> =
         Arc::new(move |r| say!("{}", terminal::scenario_line(r, &progress_style)));
+    // Ctrl-C or SIGTERM: the scenarios still running stop, the run is reported (marked
+    // interrupted) and exits 130 or 143 rather than dying without a report.
+    watch_signals(&runtime, opts.interruption.clone())?;
     let mut report = runtime.block_on(conform::run(scenarios, Arc::new(target), &opts, progress));
     // Source order makes reports stable from run to run.
     report.scenarios.sort_by(|a, b| (a.source.as_str(), a.id.as_str()).cmp(&(b.source.as_str(), b.id.as_str())));
@@ -207,7 +210,26 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
         "conformance",
         bundle.as_ref(),
     )?;
+    let code = opts.interruption.code().unwrap_or(code);
     Ok(crate::evidence::command::exit_code(code, bundle.as_ref()))
+}
+
+/// Raises `interruption` on SIGINT (Ctrl-C) and SIGTERM.
+fn watch_signals(runtime: &tokio::runtime::Runtime, interruption: Arc<exit::Interruption>) -> anyhow::Result<()> {
+    let on_int = interruption.clone();
+    let _ = ctrlc::set_handler(move || on_int.raise("SIGINT"));
+    #[cfg(unix)]
+    {
+        let _in_runtime = runtime.enter();
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot watch for SIGTERM")?;
+        runtime.spawn(async move {
+            if term.recv().await.is_some() {
+                interruption.raise("SIGTERM");
+            }
+        });
+    }
+    Ok(())
 }
 
 /// Writes a conformance-shaped run's failures, report files and summary; the exit code.

@@ -26,6 +26,58 @@ pub fn quit_on_broken_pipe(e: &std::io::Error) {
     }
 }
 
+/// A signal asking a run to stop: the run stops starting work, reports what it did, marked
+/// interrupted, and exits [`INTERRUPTED`] or [`TERMINATED`].
+#[derive(Default)]
+pub struct Interruption {
+    signal: std::sync::atomic::AtomicU8,
+    notify: tokio::sync::Notify,
+}
+
+impl std::fmt::Debug for Interruption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interruption").field("signal", &self.signal()).finish()
+    }
+}
+
+impl Interruption {
+    /// Records `signal` (the first one wins) and wakes every waiter.
+    pub fn raise(&self, signal: &'static str) {
+        let code = if signal == "SIGTERM" { TERMINATED } else { INTERRUPTED };
+        let _ = self.signal.compare_exchange(
+            0,
+            code,
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+        );
+        self.notify.notify_waiters();
+    }
+
+    /// The exit code of the signal received, if one was.
+    pub fn code(&self) -> Option<u8> {
+        match self.signal.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => None,
+            c => Some(c),
+        }
+    }
+
+    /// The signal's name, if one was received.
+    pub fn signal(&self) -> Option<&'static str> {
+        self.code().map(|c| if c == TERMINATED { "SIGTERM" } else { "SIGINT" })
+    }
+
+    /// Resolves once a signal has been received.
+    pub async fn raised(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.code().is_some() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
 /// An error in what the user gave (arguments, files, settings): exits with [`USAGE`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -62,6 +114,21 @@ pub fn of_session_error(e: &crate::target::session::SessionError) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn an_interruption_wakes_its_waiters_and_keeps_the_first_signal() {
+        let i = std::sync::Arc::new(Interruption::default());
+        let waiter = tokio::spawn({
+            let i = i.clone();
+            async move { i.raised().await }
+        });
+        tokio::task::yield_now().await;
+        i.raise("SIGTERM");
+        i.raise("SIGINT");
+        waiter.await.unwrap();
+        assert_eq!((i.code(), i.signal()), (Some(TERMINATED), Some("SIGTERM")));
+        i.raised().await;
+    }
 
     #[test]
     fn input_errors_are_usage_and_the_rest_runtime() {

@@ -506,6 +506,7 @@ fn conformance_run() -> RunReport {
         scenarios,
         summary: model::Summary::default(),
         unused_snapshots: vec!["golden/inquiry/old_balance.json".into()],
+        interrupted: None,
     };
     run.summarise();
     run

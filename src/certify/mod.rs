@@ -183,6 +183,7 @@ pub async fn run(
         scenarios: results,
         summary: Default::default(),
         unused_snapshots: Vec::new(),
+        interrupted: None,
     };
     report.finish();
     report

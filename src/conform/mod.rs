@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub golden_mode: GoldenMode,
     /// List snapshots no step used (only meaningful for unfiltered runs).
     pub report_unused: bool,
+    /// Raised by a signal: scenarios not finished by then are reported as not run.
+    pub interruption: Arc<crate::exit::Interruption>,
 }
 
 impl Default for RunOptions {
@@ -43,6 +45,7 @@ impl Default for RunOptions {
             golden_root: PathBuf::from("golden"),
             golden_mode: GoldenMode::Compare,
             report_unused: false,
+            interruption: Arc::default(),
         }
     }
 }
@@ -93,10 +96,18 @@ pub async fn run(
         let opts = opts.clone();
         tasks.push(tokio::spawn(async move {
             let _permit = semaphore.acquire_owned().await.expect("semaphore open");
-            let result = if stop.load(Ordering::Relaxed) {
+            let interrupted =
+                |signal: &str| skipped(&s, &opts, format!("not run to the end: the run was interrupted ({signal})"));
+            let result = if let Some(signal) = opts.interruption.signal() {
+                interrupted(signal)
+            } else if stop.load(Ordering::Relaxed) {
                 skipped(&s, &opts, "not run: --fail-fast after an earlier failure".into())
             } else {
-                crate::target::record::scoped(&s.scenario.id, run_one(&s, &target, &opts, &used)).await
+                let run = crate::target::record::scoped(&s.scenario.id, run_one(&s, &target, &opts, &used));
+                tokio::select! {
+                    r = run => r,
+                    () = opts.interruption.raised() => interrupted(opts.interruption.signal().unwrap_or("SIGINT")),
+                }
             };
             if opts.fail_fast && matches!(result.outcome, Outcome::Failed | Outcome::Error) && !result.expected_failure
             {
@@ -137,6 +148,7 @@ pub async fn run(
         scenarios: results,
         summary: Default::default(),
         unused_snapshots,
+        interrupted: opts.interruption.signal().map(str::to_string),
     };
     report.finish();
     report
@@ -185,6 +197,25 @@ async fn run_one(
             return result;
         }
     };
+    // A datum the scenario names but the target lacks (a test bed profile without a second
+    // user's account, say) skips it, naming the key, instead of failing on an empty value.
+    let missing: Vec<&str> = s
+        .data_used
+        .iter()
+        .filter(|k| session.data.values.get(*k).is_none_or(|v| v.trim().is_empty()))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return skipped(
+            s,
+            opts,
+            format!(
+                "target '{}' has no data for {} (set it under data: in the target profile)",
+                target.profile.name,
+                missing.join(", ")
+            ),
+        );
+    }
     // Scenario variables are rendered once, in order, before the first step.
     let now = session.tran_dtime().await;
     for (name, t) in &s.scenario.vars {

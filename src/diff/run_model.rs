@@ -58,6 +58,7 @@ pub fn report(outcome: &DiffOutcome, target: &Target, started_at: String) -> Run
         scenarios: vec![cases],
         summary: Default::default(),
         unused_snapshots: Vec::new(),
+        interrupted: None,
     };
     report.finish();
     report

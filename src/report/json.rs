@@ -208,6 +208,7 @@ pub(crate) fn sample_report() -> RunReport {
         ],
         summary: Default::default(),
         unused_snapshots: vec!["golden/inquiry/old_balance.json".into()],
+        interrupted: None,
     };
     report.summarise();
     report

@@ -51,6 +51,9 @@ pub fn write(report: &RunReport, out: &mut dyn Write) -> std::io::Result<()> {
     if let Some(subject) = &report.subject {
         properties.push(("client", subject.clone()));
     }
+    if let Some(signal) = &report.interrupted {
+        properties.push(("interrupted", signal.clone()));
+    }
     if !report.target.capabilities.is_empty() {
         properties.push(("capabilities", report.target.capabilities.join(", ")));
     }

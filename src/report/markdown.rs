@@ -9,7 +9,8 @@ use std::io::Write;
 
 use super::model::{ApiStats, LoadModelKind, LoadReport, RunReport, ScenarioResult};
 use super::view::{
-    Verdict, change, check_summary, failing_steps, failure_briefs, one_line, run_kind_words, run_subject,
+    Verdict, change, check_summary, failing_steps, failure_briefs, interruption_note, one_line, run_kind_words,
+    run_subject,
 };
 use super::view::{fixed, metric_value, ms, percent, public_url, seconds, sorted_codes};
 
@@ -64,6 +65,9 @@ pub fn write_conformance_stamped(
     }
     md.push_str(&line);
     md.push_str("\n\n");
+    if let Some(note) = interruption_note(report) {
+        md.push_str(&format!("> **{}**\n\n", text(&note)));
+    }
     if !report.target.quirks.is_empty() {
         md.push_str(&format!(
             "> **Warning:** simulator quirks enabled ({}): this run is a demonstration, not a certification.\n\n",

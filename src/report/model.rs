@@ -24,6 +24,9 @@ pub struct RunReport {
     /// Golden snapshots present on disk that no scenario step used (full runs only).
     #[serde(default)]
     pub unused_snapshots: Vec<String>,
+    /// The signal that stopped the run (`SIGINT`, `SIGTERM`); such a run never passes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -171,7 +174,7 @@ pub struct Summary {
 impl RunReport {
     /// Whether the run should exit with success.
     pub fn is_success(&self) -> bool {
-        !self.scenarios.iter().any(|s| super::view::Verdict::of(s).fails_run())
+        self.interrupted.is_none() && !self.scenarios.iter().any(|s| super::view::Verdict::of(s).fails_run())
     }
 
     /// Seals a run's model: secrets and account numbers redacted by their keys and shapes

@@ -11,8 +11,8 @@ use std::io::{IsTerminal, Write};
 use super::model::{RunReport, ScenarioResult};
 pub use super::view::Verdict;
 use super::view::{
-    MAX_DIFF_LINES, MAX_VALUE_CHARS, clip_chars, clip_lines, failing_steps, failure_briefs, multi_line, one_line,
-    plural,
+    MAX_DIFF_LINES, MAX_VALUE_CHARS, clip_chars, clip_lines, failing_steps, failure_briefs, interruption_note,
+    multi_line, one_line, plural,
 };
 
 /// Whether to colour the output.
@@ -158,6 +158,10 @@ pub fn write_summary(report: &RunReport, style: &Style, out: &mut dyn Write) -> 
         (count(Verdict::Pass), count(Verdict::Fail), count(Verdict::Skip), count(Verdict::Error));
     let (warn, xfail, xpass) = (count(Verdict::Warn), count(Verdict::XFail), count(Verdict::XPass));
     let mut text = String::new();
+    if let Some(note) = interruption_note(report) {
+        text.push_str(&style.paint(RED, &note));
+        text.push('\n');
+    }
 
     if !report.unused_snapshots.is_empty() {
         let n = report.unused_snapshots.len();

@@ -213,6 +213,21 @@ pub fn run_title(report: &RunReport) -> String {
     format!("{} report — {}", run_kind_words(report.kind), run_subject(report))
 }
 
+/// What an interrupted run says of itself, everywhere it is reported.
+pub fn interruption_note(report: &RunReport) -> Option<String> {
+    let signal = report.interrupted.as_deref()?;
+    let unfinished = report
+        .scenarios
+        .iter()
+        .filter(|r| r.outcome == Outcome::Skipped && r.reason.as_deref().is_some_and(|w| w.contains("interrupted")))
+        .count();
+    Some(format!(
+        "INTERRUPTED by {}: {} not run to the end; this run cannot pass",
+        one_line(signal),
+        plural(unfinished, "scenario", "scenarios")
+    ))
+}
+
 /// `1,000,000 won`.
 pub fn won(amount: i128) -> String {
     let digits = amount.unsigned_abs().to_string();

@@ -12,6 +12,8 @@ use super::template::Template;
 use crate::protocol::suggest;
 
 /// Variables the runner provides to every scenario (see `docs/scenarios.md`).
+/// The target's data a scenario can name (from the simulator's fixture, or a URL target
+/// profile's `data:`), followed by the values made per call.
 pub const BUILTIN_VARS: &[&str] = &[
     "client_use_code",
     "institution_name",
@@ -29,6 +31,23 @@ pub const BUILTIN_VARS: &[&str] = &[
     "tran_dtime",
     "new_bank_tran_id",
 ];
+
+/// The built-ins made per call rather than read from the target's data.
+const PER_CALL_VARS: &[&str] = &["today", "tran_dtime", "new_bank_tran_id"];
+
+/// The target data the scenario names (`${other_fintech_use_num}`…): a target without one
+/// of them cannot run it.
+fn target_data_used(scenario: &Scenario) -> BTreeSet<String> {
+    let text = serde_json::to_string(&(&scenario.vars, &scenario.steps)).unwrap_or_default();
+    let mut out = BTreeSet::new();
+    for (at, _) in text.match_indices("${") {
+        let name: String = text[at + 2..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        if BUILTIN_VARS.contains(&name.as_str()) && !PER_CALL_VARS.contains(&name.as_str()) {
+            out.insert(name);
+        }
+    }
+    out
+}
 
 /// Longest `sleep_ms` or retry `delay_ms`.
 pub const MAX_WAIT_MS: u64 = 60_000;
@@ -66,6 +85,8 @@ pub struct LoadedScenario {
     pub requires: BTreeSet<Capability>,
     /// The steps, includes expanded, as the runner executes them.
     pub plan: Vec<PlanStep>,
+    /// The target data it names: a target lacking one skips it, naming the key.
+    pub data_used: BTreeSet<String>,
 }
 
 /// Finds scenario files under `paths` (files, or directories searched recursively for
@@ -174,7 +195,8 @@ pub fn load_text(path: &Path, text: &str) -> Result<LoadedScenario, Vec<InputErr
     }
     // The checker passed every step, so each is exactly one plan step.
     let plan = plan(&scenario.steps).map_err(|e| vec![InputError::new(path, e.to_string())])?;
-    Ok(LoadedScenario { path: path.to_path_buf(), scenario, requires, plan })
+    let data_used = target_data_used(&scenario);
+    Ok(LoadedScenario { path: path.to_path_buf(), scenario, requires, plan, data_used })
 }
 
 /// Replaces `include` steps with the fragment's steps (recursively, without cycles).

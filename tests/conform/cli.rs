@@ -161,3 +161,56 @@ fn a_url_target_is_checked_once_before_any_scenario() {
     assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{err}");
     assert!(err.contains("127.0.0.1:9"), "{err}");
 }
+
+#[test]
+fn an_interrupted_run_is_reported_as_such_and_exits_130() {
+    let dir = crate::scratch("interrupted");
+    crate::write(
+        &dir,
+        "quick.yaml",
+        "id: OBH-T-QUICK-001\ntitle: quick\nspec: s\nsteps:\n  - call: user.me\n    golden: false\n",
+    );
+    crate::write(&dir, "slow.yaml", "id: OBH-T-SLOW-001\ntitle: slow\nspec: s\nsteps:\n  - sleep_ms: 30000\n");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_obharness"))
+        .args(["run", ".", "--json", "run.json", "--markdown", "run.md", "--junit", "run.xml"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the quick scenario is reported, the slow one is asleep: interrupt it.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("OBH-T-QUICK-001") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the quick scenario is reported");
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "the run did not stop on SIGINT");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().unwrap();
+    let stdout = reader.join().unwrap();
+    assert_eq!(status.code(), Some(130), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("INTERRUPTED by SIGINT: 1 scenario not run to the end"), "{stdout}");
+    let json = std::fs::read_to_string(dir.join("run.json")).unwrap();
+    assert!(json.contains("\"interrupted\": \"SIGINT\""), "{json}");
+    assert!(std::fs::read_to_string(dir.join("run.md")).unwrap().contains("INTERRUPTED by SIGINT"));
+    assert!(std::fs::read_to_string(dir.join("run.xml")).unwrap().contains("name=\"interrupted\" value=\"SIGINT\""));
+}

@@ -52,3 +52,26 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&p, text).unwrap();
     p
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_naming_target_data_the_target_lacks_is_skipped_naming_the_key() {
+    let dir = scratch("missing-datum");
+    let scenario = write(
+        &dir,
+        "s.yaml",
+        "id: OBH-T-DATA-001\ntitle: t\nspec: s\nsteps:\n  - call: account.balance\n    with: { fintech_use_num: \"${other_fintech_use_num}\" }\n    golden: false\n",
+    );
+    // A gateway profile without a second user's account: nothing is sent, the scenario is skipped.
+    let profile = write(
+        &dir,
+        "t.yaml",
+        "name: gateway\nkind: url\nbase_url: http://127.0.0.1:9\ncapabilities: []\ndata:\n  fintech_use_num: \"120260000001000000000001\"\n",
+    );
+    let target = Target::load(&profile, Vec::new()).unwrap();
+    let report =
+        run_paths(vec![scenario], target, RunOptions { golden_mode: GoldenMode::Off, ..RunOptions::default() }).await;
+    let r = &report.scenarios[0];
+    assert_eq!(r.outcome, obharness::report::Outcome::Skipped, "{r:?}");
+    let reason = r.reason.as_deref().unwrap();
+    assert!(reason.contains("other_fintech_use_num") && reason.contains("gateway"), "{reason}");
+}

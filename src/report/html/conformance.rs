@@ -9,8 +9,8 @@ use super::MAX_BODY_CHARS;
 use crate::protocol::codes::RspCode;
 use crate::report::model::{CheckFailure, Outcome, RunReport, ScenarioResult, StepResult};
 use crate::report::view::{
-    MAX_DIFF_LINES, MAX_VALUE_CHARS, Verdict, check_summary, clip_chars, failing_steps, failure_briefs, multi_line,
-    one_line, plural, public_url, run_title, seconds,
+    MAX_DIFF_LINES, MAX_VALUE_CHARS, Verdict, check_summary, clip_chars, failing_steps, failure_briefs,
+    interruption_note, multi_line, one_line, plural, public_url, run_title, seconds,
 };
 
 #[derive(Template)]
@@ -21,6 +21,7 @@ pub(super) struct ConformancePage {
     /// What was judged, against what (names the client of a client certification).
     title: String,
     subject: Option<String>,
+    interrupted: Option<String>,
     target_name: String,
     base_url: String,
     capabilities: Vec<String>,
@@ -227,6 +228,7 @@ impl ConformancePage {
                 one_line(&report.started_at)
             ),
             title: run_title(report),
+            interrupted: interruption_note(report),
             subject: report.subject.as_deref().map(one_line),
             target_name,
             base_url: public_url(&report.target.base_url),
