@@ -507,6 +507,7 @@ fn conformance_run() -> RunReport {
         summary: model::Summary::default(),
         unused_snapshots: vec!["golden/inquiry/old_balance.json".into()],
         interrupted: None,
+        written_snapshots: Vec::new(),
     };
     run.summarise();
     run

@@ -184,6 +184,7 @@ pub async fn run(
         summary: Default::default(),
         unused_snapshots: Vec::new(),
         interrupted: None,
+        written_snapshots: Vec::new(),
     };
     report.finish();
     report

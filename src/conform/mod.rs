@@ -89,10 +89,11 @@ pub async fn run(
     let semaphore = Arc::new(tokio::sync::Semaphore::new(jobs));
     let stop = Arc::new(AtomicBool::new(false));
     let used = Arc::new(std::sync::Mutex::new(BTreeSet::new()));
+    let written = Arc::new(std::sync::Mutex::new(BTreeSet::new()));
     let mut tasks = Vec::new();
     for s in scenarios {
-        let (target, semaphore, stop, used, progress) =
-            (target.clone(), semaphore.clone(), stop.clone(), used.clone(), progress.clone());
+        let (target, semaphore, stop, used, written, progress) =
+            (target.clone(), semaphore.clone(), stop.clone(), used.clone(), written.clone(), progress.clone());
         let opts = opts.clone();
         tasks.push(tokio::spawn(async move {
             let _permit = semaphore.acquire_owned().await.expect("semaphore open");
@@ -103,7 +104,7 @@ pub async fn run(
             } else if stop.load(Ordering::Relaxed) {
                 skipped(&s, &opts, "not run: --fail-fast after an earlier failure".into())
             } else {
-                let run = crate::target::record::scoped(&s.scenario.id, run_one(&s, &target, &opts, &used));
+                let run = crate::target::record::scoped(&s.scenario.id, run_one(&s, &target, &opts, &used, &written));
                 tokio::select! {
                     r = run => r,
                     () = opts.interruption.raised() => interrupted(opts.interruption.signal().unwrap_or("SIGINT")),
@@ -149,6 +150,7 @@ pub async fn run(
         summary: Default::default(),
         unused_snapshots,
         interrupted: opts.interruption.signal().map(str::to_string),
+        written_snapshots: written.lock().expect("not poisoned").iter().map(|p| p.display().to_string()).collect(),
     };
     report.finish();
     report
@@ -183,6 +185,7 @@ async fn run_one(
     target: &Target,
     opts: &RunOptions,
     used: &std::sync::Mutex<BTreeSet<PathBuf>>,
+    written: &std::sync::Mutex<BTreeSet<PathBuf>>,
 ) -> ScenarioResult {
     if let Some(reason) = skip_reason(s, target) {
         return skipped(s, opts, reason);
@@ -236,6 +239,7 @@ async fn run_one(
         root: &opts.golden_root,
         mode: if target.golden() { opts.golden_mode } else { GoldenMode::Off },
         used,
+        written,
     };
     let ctx = StepCtx { target, answer_check: Some(&golden) };
     for (i, st) in s.plan.iter().enumerate() {

@@ -17,6 +17,8 @@ pub struct GoldenCheck<'a> {
     pub mode: GoldenMode,
     /// Snapshot files this run used (to tell unused ones afterwards).
     pub used: &'a Mutex<BTreeSet<PathBuf>>,
+    /// Snapshot files this run wrote (new, or blessed changes), to tell the user.
+    pub written: &'a Mutex<BTreeSet<PathBuf>>,
 }
 
 impl AnswerCheck for GoldenCheck<'_> {
@@ -46,7 +48,11 @@ impl AnswerCheck for GoldenCheck<'_> {
             diff,
         };
         match checked {
-            GoldenResult::Matched | GoldenResult::Created | GoldenResult::Blessed => Vec::new(),
+            GoldenResult::Matched => Vec::new(),
+            GoldenResult::Created | GoldenResult::Blessed => {
+                self.written.lock().expect("not poisoned").insert(path);
+                Vec::new()
+            }
             GoldenResult::Changed(diff) => vec![failure(
                 "a different response (run with --bless to accept)".into(),
                 path.display().to_string(),

@@ -59,6 +59,7 @@ pub fn report(outcome: &DiffOutcome, target: &Target, started_at: String) -> Run
         summary: Default::default(),
         unused_snapshots: Vec::new(),
         interrupted: None,
+        written_snapshots: Vec::new(),
     };
     report.finish();
     report

@@ -209,6 +209,7 @@ pub(crate) fn sample_report() -> RunReport {
         summary: Default::default(),
         unused_snapshots: vec!["golden/inquiry/old_balance.json".into()],
         interrupted: None,
+        written_snapshots: Vec::new(),
     };
     report.summarise();
     report

@@ -27,6 +27,9 @@ pub struct RunReport {
     /// The signal that stopped the run (`SIGINT`, `SIGTERM`); such a run never passes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<String>,
+    /// Golden snapshots this run wrote: new ones, and changes accepted with `--bless`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub written_snapshots: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -163,6 +163,13 @@ pub fn write_summary(report: &RunReport, style: &Style, out: &mut dyn Write) -> 
         text.push('\n');
     }
 
+    if !report.written_snapshots.is_empty() {
+        let n = report.written_snapshots.len();
+        text.push_str(&format!("wrote {} (review and commit):\n", plural(n, "golden snapshot", "golden snapshots")));
+        for path in &report.written_snapshots {
+            text.push_str(&format!("  {}\n", one_line(path)));
+        }
+    }
     if !report.unused_snapshots.is_empty() {
         let n = report.unused_snapshots.len();
         let head = format!("warning: {} not used by any step:", plural(n, "golden snapshot", "golden snapshots"));

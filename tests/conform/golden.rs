@@ -117,3 +117,17 @@ async fn an_https_url_target_is_reached_through_its_tls_ca_file() {
     let err = Target::load(&write(&dir, "b.yaml", &profile("tls_ca_file: bad.pem\n")), vec![]).unwrap_err();
     assert!(err.to_string().contains("tls_ca_file"), "{err}");
 }
+
+#[test]
+fn the_snapshots_a_run_writes_are_listed() {
+    let dir = crate::scratch("golden-written");
+    crate::write(&dir, "s.yaml", "id: OBH-T-GOLD-001\ntitle: t\nspec: s\nsteps:\n  - call: user.me\n");
+    let limit = std::time::Duration::from_secs(60);
+    let (code, out, err) = crate::bounded::obharness_within(&["run", "s.yaml", "--golden-dir", "g"], &dir, limit);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("wrote 1 golden snapshot (review and commit):"), "{out}");
+    assert!(out.contains("g/OBH-T-GOLD-001/"), "{out}");
+    let (code, out, _) = crate::bounded::obharness_within(&["run", "s.yaml", "--golden-dir", "g"], &dir, limit);
+    assert_eq!(code, 0);
+    assert!(!out.contains("wrote"), "an unchanged snapshot is not written again: {out}");
+}
