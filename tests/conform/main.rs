@@ -7,6 +7,7 @@ mod cli;
 mod golden;
 mod hardening;
 mod import;
+mod junit_xsd;
 mod secrets;
 mod suite;
 
