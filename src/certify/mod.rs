@@ -327,9 +327,16 @@ async fn run_one(s: &LoadedClientScenario, target: &Target, how: &Trigger) -> (S
         journal
             .iter()
             .map(|e| {
+                // The original a result inquiry or return asks about, at the top or in its list.
+                let org = e
+                    .request
+                    .get("org_bank_tran_id")
+                    .or_else(|| e.request.get("req_list")?.get(0)?.get("org_bank_tran_id"))
+                    .and_then(Value::as_str);
                 serde_json::json!({
-                    "seq": e.seq, "api": e.api, "bank_tran_id": e.bank_tran_id, "rsp_code": e.rsp_code,
-                    "bank_rsp_code": e.bank_rsp_code, "dropped": e.dropped, "peer": e.peer,
+                    "seq": e.seq, "at": e.at, "api": e.api, "bank_tran_id": e.bank_tran_id,
+                    "org_bank_tran_id": org, "rsp_code": e.rsp_code, "bank_rsp_code": e.bank_rsp_code,
+                    "dropped": e.dropped, "peer": e.peer,
                 })
             })
             .collect(),

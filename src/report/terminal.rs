@@ -12,7 +12,7 @@ use super::model::{RunReport, ScenarioResult};
 pub use super::view::Verdict;
 use super::view::{
     MAX_DIFF_LINES, MAX_VALUE_CHARS, clip_chars, clip_lines, failing_steps, failure_briefs, interruption_note,
-    multi_line, one_line, plural,
+    multi_line, one_line, plural, run_subject,
 };
 
 /// Whether to colour the output.
@@ -194,7 +194,7 @@ pub fn write_summary(report: &RunReport, style: &Style, out: &mut dyn Write) -> 
         "{} [{}] {}, {}",
         style.paint(BOLD, "Summary"),
         duration(report.duration_ms),
-        one_line(&report.target.name),
+        run_subject(report),
         plural(report.scenarios.len(), "scenario", "scenarios")
     );
     let mut parts = Vec::new();

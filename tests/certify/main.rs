@@ -97,6 +97,22 @@ async fn the_careless_client_fails_exactly_the_rules_it_breaks() {
     let advisory = report.scenarios.iter().find(|s| s.id == "OBH-CLI-STRING-TYPES").unwrap();
     assert_eq!(advisory.severity, obharness::report::model::Severity::Warning);
     assert!(advisory.steps[0].failures.iter().any(|f| f.actual.contains("tran_amt = ")), "{advisory:#?}");
+
+    // The report names the client it judged, and shows its evidence as a timeline with the
+    // request that broke a rule marked and linked from the failure.
+    let client = report.subject.as_deref().unwrap();
+    assert!(client.contains("client_careless"), "{client}");
+    let mut html = Vec::new();
+    obharness::report::html::write_conformance(&report, &mut html).unwrap();
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("<h1>Client certification report — client `"), "names the client in its title");
+    assert!(html.contains("class=\"timeline\""), "the journal is a timeline");
+    let flagged = html.find("class=\"flagged\"").expect("the resent withdraw is marked");
+    let row_id = html[..flagged].rsplit("id=\"").next().unwrap().split('"').next().unwrap();
+    assert!(html.contains(&format!("href=\"#{row_id}\"")), "the failure links to {row_id}");
+    let mut junit = Vec::new();
+    obharness::report::junit::write(&report, &mut junit).unwrap();
+    assert!(String::from_utf8(junit).unwrap().contains("name=\"client\" value=\"client `"), "JUnit names the client");
 }
 
 /// The simulator's own institution secret and full account numbers (its default fixture).

@@ -57,6 +57,8 @@ pub(super) struct BriefView {
     checks: Vec<FailureView>,
     rules: Vec<String>,
     curl: Option<String>,
+    /// The client's request that broke the rule, in the journal timeline.
+    journal_link: Option<String>,
 }
 
 pub(super) struct Count {
@@ -117,6 +119,69 @@ pub(super) struct StepView {
     open_response: bool,
     /// The checks the step made; for a passed step, the evidence it passed.
     checks: Vec<String>,
+    /// A client certification's evidence: the simulator's journal of the client's calls.
+    timeline: Vec<TimelineRow>,
+}
+
+/// One call of the client, as the simulator's journal saw it.
+pub(super) struct TimelineRow {
+    anchor: String,
+    time: String,
+    /// Since the client's previous call.
+    interval: String,
+    api: String,
+    bank_tran_id: String,
+    org_bank_tran_id: String,
+    codes: String,
+    peer: String,
+    /// Named by a failed rule: the request that broke it.
+    flagged: bool,
+}
+
+/// The journal rows of a client-certification step, those named by a failure (`flags`: the
+/// bank_tran_ids and addresses the failures quote) marked.
+fn timeline(anchor: &str, step: &StepResult, flags: &[String]) -> Vec<TimelineRow> {
+    let Some(journal) = step.response.as_ref().and_then(|r| r.get("journal")).and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(one_line).unwrap_or_default();
+    let mut previous: Option<chrono::DateTime<chrono::FixedOffset>> = None;
+    journal
+        .iter()
+        .map(|e| {
+            let at = e.get("at").and_then(Value::as_str).and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+            let interval = match (at, previous) {
+                (Some(now), Some(before)) => format!("+{:.3} s", (now - before).num_milliseconds() as f64 / 1000.0),
+                _ => String::new(),
+            };
+            previous = at.or(previous);
+            let api = text(e, "api");
+            let korean = crate::protocol::ApiId::parse(&api).map(|a| a.api().name).unwrap_or("");
+            let bank_tran_id = text(e, "bank_tran_id");
+            let peer = text(e, "peer");
+            let ip = peer.rsplit_once(':').map_or(peer.as_str(), |(ip, _)| ip).to_string();
+            let rsp = text(e, "rsp_code");
+            let codes = if e.get("dropped").and_then(Value::as_bool) == Some(true) {
+                "no answer (dropped)".to_string()
+            } else {
+                [rsp, text(e, "bank_rsp_code")].into_iter().filter(|c| !c.is_empty()).collect::<Vec<_>>().join(" / ")
+            };
+            let flagged = flags.iter().any(|f| {
+                (!bank_tran_id.is_empty() && f.contains(&bank_tran_id)) || (!ip.is_empty() && f.contains(&ip))
+            });
+            TimelineRow {
+                anchor: format!("{anchor}-j{}", e.get("seq").and_then(Value::as_u64).unwrap_or(0)),
+                time: at.map(|t| t.format("%H:%M:%S%.3f").to_string()).unwrap_or_default(),
+                interval,
+                api: if korean.is_empty() { api } else { format!("{api} {korean}") },
+                bank_tran_id,
+                org_bank_tran_id: text(e, "org_bank_tran_id"),
+                codes,
+                peer,
+                flagged,
+            }
+        })
+        .collect()
 }
 
 pub(super) struct FailureView {
@@ -268,6 +333,9 @@ impl ConformancePage {
                         checks: b.step.map(|st| st.failures.iter().map(FailureView::new).collect()).unwrap_or_default(),
                         rules: b.rules.clone(),
                         curl: b.curl.clone(),
+                        journal_link: view.and_then(|v| {
+                            v.steps.iter().flat_map(|s| &s.timeline).find(|t| t.flagged).map(|t| t.anchor.clone())
+                        }),
                     }
                 })
                 .collect(),
@@ -332,7 +400,7 @@ impl ScenarioView {
                 .unwrap_or_default(),
         };
         ScenarioView {
-            anchor,
+            anchor: anchor.clone(),
             id: one_line(&r.id),
             title: one_line(&r.title),
             spec: one_line(&r.spec),
@@ -346,7 +414,18 @@ impl ScenarioView {
             reason,
             summary: clip_chars(&summary, 300),
             open: verdict.fails_run() || verdict == Verdict::Warn,
-            steps: r.steps.iter().map(StepView::new).collect(),
+            steps: {
+                // What the failures quote (ids, addresses) marks the journal rows that broke a rule.
+                let flags: Vec<String> = r.steps.iter().flat_map(|s| &s.failures).map(|f| f.actual.clone()).collect();
+                r.steps
+                    .iter()
+                    .map(|s| {
+                        let mut view = StepView::new(s);
+                        view.timeline = timeline(&anchor, s, &flags);
+                        view
+                    })
+                    .collect()
+            },
         }
     }
 }
@@ -368,6 +447,7 @@ impl StepView {
             response: s.response.as_ref().map(body),
             open_response: failed,
             checks: s.checks.iter().map(|c| one_line(c)).collect(),
+            timeline: Vec::new(),
         }
     }
 }
