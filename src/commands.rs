@@ -199,19 +199,16 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
     let mut report = runtime.block_on(conform::run(scenarios, Arc::new(target), &opts, progress));
     // Source order makes reports stable from run to run.
     report.scenarios.sort_by(|a, b| (a.source.as_str(), a.id.as_str()).cmp(&(b.source.as_str(), b.id.as_str())));
-    let bundle = evidence.map(|c| crate::evidence::command::finish(c, &report));
-    let report = bundle.as_ref().and_then(|b| b.model()).unwrap_or(&report);
-    let code = finish_run(
-        report,
+    let code = finish_bundled(
+        &report,
+        evidence,
         &style,
         cmd.junit.as_deref(),
         cmd.json.as_deref(),
         &cmd.outputs,
         "conformance",
-        bundle.as_ref(),
     )?;
-    let code = opts.interruption.code().unwrap_or(code);
-    Ok(crate::evidence::command::exit_code(code, bundle.as_ref()))
+    Ok(opts.interruption.code().filter(|_| code != exit::RUNTIME).unwrap_or(code))
 }
 
 /// Raises `interruption` on SIGINT (Ctrl-C) and SIGTERM.
@@ -233,6 +230,23 @@ fn watch_signals(runtime: &tokio::runtime::Runtime, interruption: Arc<exit::Inte
 }
 
 /// Writes a conformance-shaped run's failures, report files and summary; the exit code.
+/// Seals the evidence bundle when one is being written (its copy of the model is what the
+/// reports render), writes the reports and returns the exit code.
+fn finish_bundled(
+    report: &report::RunReport,
+    evidence: Option<crate::evidence::bundle::Collector>,
+    style: &terminal::Style,
+    junit: Option<&Path>,
+    json: Option<&Path>,
+    outputs: &Outputs,
+    kind: &str,
+) -> anyhow::Result<u8> {
+    let bundle = evidence.map(|c| crate::evidence::command::finish(c, report));
+    let report = bundle.as_ref().and_then(|b| b.model()).unwrap_or(report);
+    let code = finish_run(report, style, junit, json, outputs, kind, bundle.as_ref())?;
+    Ok(crate::evidence::command::exit_code(code, bundle.as_ref()))
+}
+
 fn finish_run(
     report: &report::RunReport,
     style: &terminal::Style,
@@ -721,18 +735,15 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
         sim.shutdown().await;
         anyhow::Ok(report)
     })?;
-    let bundle = evidence.map(|c| crate::evidence::command::finish(c, &report));
-    let report = bundle.as_ref().and_then(|b| b.model()).unwrap_or(&report);
-    let code = finish_run(
-        report,
+    finish_bundled(
+        &report,
+        evidence,
         &style,
         cmd.junit.as_deref(),
         cmd.json.as_deref(),
         &cmd.outputs,
         "client-certification",
-        bundle.as_ref(),
-    )?;
-    Ok(crate::evidence::command::exit_code(code, bundle.as_ref()))
+    )
 }
 
 fn cores() -> usize {

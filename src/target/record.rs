@@ -22,6 +22,7 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::call::error_chain;
 use crate::report::redact::{REDACTED, Scrubber, is_account_key, is_secret_key, redact_value};
 
 tokio::task_local! {
@@ -313,17 +314,6 @@ fn body(bytes: &[u8], content_type: Option<&str>) -> (Option<Body>, Value) {
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(inner) = src {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        src = inner.source();
-    }
-    s
 }
 
 /// Sends a request, recording the exchange when a recorder is installed. The answer is read
