@@ -71,7 +71,7 @@ fn the_gate_flags_an_injected_20ms_delay_and_calls_the_same_run_the_same() {
         let (code, out) =
             load(&dir, &[&["load", "slow.yaml", "--json", "slow.json"][..], &gate[..], &reports[..]].concat());
         let slow = read(&dir, "slow.json");
-        if clean(&base, 5.0, 15.0) && clean(&slow, 25.0, 20.0) {
+        if clean(&base, 5.0, 10.0) && clean(&slow, 25.0, 15.0) {
             assert_eq!(code, 1, "{out}");
             break (base, same, slow, out);
         }
@@ -98,7 +98,8 @@ fn the_gate_flags_an_injected_20ms_delay_and_calls_the_same_run_the_same() {
         for api in ["account.balance", "overall"] {
             let r = cmp.rows.iter().find(|r| r.api == api && r.metric == metric).unwrap();
             assert_eq!(r.change(), Change::Regressed, "{r:?}\n{out}");
-            assert!(r.regression_pct > 100.0 && r.interval_pct.unwrap().0 > 25.0, "{r:?}");
+            // At least (25 − 15) / 15: the slowest clean baseline against the fastest slow run.
+            assert!(r.regression_pct > 60.0 && r.interval_pct.unwrap().0 > 25.0, "{r:?}");
         }
     }
     let throughput = cmp.rows.iter().find(|r| r.metric == "throughput").unwrap();
