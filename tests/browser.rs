@@ -1,7 +1,8 @@
 //! The HTML reports in a real browser: headless Chromium opens a generated conformance report
 //! and a generated load report, the pages load and run their script with no console output,
 //! the charts' SVG elements are present and drawn, and screenshots are written under
-//! `reports/browser-test/`.
+//! `reports/browser-test/` (conformance) and `target/tmp/browser-test/` (load: at 1,400 px and
+//! 390 px, with a probe that fails on a page wider than a phone or text under 11 px).
 //!
 //! Needs Chromium: `OBH_CHROMIUM`, else `chromium`, `chromium-browser` or `google-chrome` on
 //! `PATH` (Debian: `apt-get install -y chromium fonts-noto-cjk`). Under `CI=true` (and `.ci/run`
@@ -22,8 +23,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use obharness::report::model::{
-    ApiStats, BaselineComparison, BaselineRow, CheckFailure, LoadModelInfo, LoadReport, Outcome, RunReport,
-    ScenarioResult, SecondStats, StepResult, TargetInfo, ThresholdResult,
+    ApiSecond, ApiStats, BaselineComparison, BaselineRow, Change, CheckFailure, LoadModelInfo, LoadReport, Outcome,
+    RunReport, ScenarioResult, SecondStats, StepResult, TargetInfo, ThresholdResult,
 };
 use obharness::report::{html, model};
 use serde_json::json;
@@ -86,6 +87,11 @@ struct Page {
 /// returns the DOM and the page's console lines. Killed (with its process group) after
 /// [`TIMEOUT`].
 fn open(chromium: &Path, url: &str, screenshot: Option<&Path>) -> Page {
+    open_sized(chromium, url, screenshot, (1280, 2000))
+}
+
+/// [`open`] in a window of `size` (width, height) pixels.
+fn open_sized(chromium: &Path, url: &str, screenshot: Option<&Path>, size: (u32, u32)) -> Page {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     let scratch = std::env::temp_dir().join(format!(
         "obh-browser-{}-{}",
@@ -107,8 +113,8 @@ fn open(chromium: &Path, url: &str, screenshot: Option<&Path>) -> Page {
             "--hide-scrollbars",
             "--enable-logging=stderr",
             "--v=0",
-            "--window-size=1280,2000",
         ])
+        .arg(format!("--window-size={},{}", size.0, size.1))
         .arg(format!("--user-data-dir={}", scratch.join("profile").display()))
         .arg("--dump-dom");
     if let Some(png) = screenshot {
@@ -168,7 +174,7 @@ fn png_size(path: &Path) -> (u32, u32) {
 
 /// The `<svg class="chart"` elements of a DOM, each up to its `</svg>`.
 fn charts(dom: &str) -> Vec<&str> {
-    dom.match_indices("<svg class=\"chart\"")
+    dom.match_indices("<svg class=\"chart ")
         .map(|(at, _)| &dom[at..at + dom[at..].find("</svg>").expect("unclosed svg")])
         .collect()
 }
@@ -227,31 +233,147 @@ fn conformance_filter_from_the_query() {
     assert!(page.dom.contains("id=\"shown\">2 of 10 scenarios shown</span>"), "{}", page.dom);
 }
 
+/// Where the load test writes its pages and screenshots: a test artifact under `target/`.
+fn load_out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-test");
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A script appended to a copy of the page: once laid out, it writes what the test checks into
+/// the DOM (`--dump-dom` has no other way out): the page's width against the window's, the
+/// smallest text on screen in CSS pixels (an SVG's text scaled by the SVG's size), and which
+/// charts are shown.
+const LAYOUT_PROBE: &str = r#"<script>
+(function () {
+  var doc = document.documentElement, minSvg = 1e9, minSvgWhere = '', minHtml = 1e9, minHtmlWhere = '';
+  var shown = { wide: 0, narrow: 0 };
+  document.querySelectorAll('svg.chart').forEach(function (svg) {
+    var box = svg.getBoundingClientRect();
+    if (box.width === 0) return;
+    shown[svg.classList.contains('narrow') ? 'narrow' : 'wide'] += 1;
+    var scale = box.width / svg.viewBox.baseVal.width;
+    svg.querySelectorAll('text').forEach(function (t) {
+      if (!t.textContent.trim()) return;
+      var px = parseFloat(t.getAttribute('font-size')) * scale;
+      if (px < minSvg) { minSvg = px; minSvgWhere = svg.getAttribute('aria-label') + ': ' + t.textContent; }
+      var r = t.getBoundingClientRect();
+      if (r.right > box.right + 1 || r.left < box.left - 1) { minSvgWhere = 'CLIPPED ' + t.textContent; minSvg = -1; }
+    });
+  });
+  document.querySelectorAll('body *').forEach(function (e) {
+    if (e.closest('svg') || e.tagName === 'SCRIPT' || e.tagName === 'STYLE') return;
+    var text = Array.prototype.some.call(e.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); });
+    if (!text || e.getBoundingClientRect().width === 0) return;
+    var px = parseFloat(getComputedStyle(e).fontSize);
+    if (px < minHtml) { minHtml = px; minHtmlWhere = e.tagName + ': ' + e.textContent.slice(0, 40); }
+  });
+  // In a phone's frame (see `phone_frame`), the result goes to the page holding the frame.
+  var host = window.parent !== window ? window.parent.document : document;
+  var out = host.createElement('pre');
+  out.id = 'layout-probe';
+  out.textContent = JSON.stringify({ scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, height: Math.ceil(document.body.getBoundingClientRect().bottom),
+    minSvg: minSvg, minSvgWhere: minSvgWhere, minHtml: minHtml, minHtmlWhere: minHtmlWhere, wide: shown.wide, narrow: shown.narrow });
+  host.body.appendChild(out);
+})();
+</script>"#;
+
+/// A page holding `html` in a frame 390 px wide: headless Chromium lays a window out at least
+/// 500 px wide, so a phone's width is a frame's. (`srcdoc`: same origin, so the probe can
+/// write to this page.)
+fn phone_frame(html: &str, height: u32) -> String {
+    let srcdoc = html.replace('&', "&amp;").replace('"', "&quot;");
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>phone</title><style>html, body {{ margin: 0; padding: 0; }} iframe {{ display: block; border: 0; width: 390px; height: {height}px; }}</style></head><body><iframe srcdoc=\"{srcdoc}\"></iframe></body></html>\n"
+    )
+}
+
+/// What [`LAYOUT_PROBE`] found.
+fn probe(dom: &str) -> serde_json::Value {
+    let at = dom.find("<pre id=\"layout-probe\">").expect("the probe ran") + "<pre id=\"layout-probe\">".len();
+    let text = &dom[at..at + dom[at..].find("</pre>").unwrap()];
+    serde_json::from_str(&text.replace("&quot;", "\"").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+        .unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
 #[test]
 fn load_report_in_chromium() {
     let Some(chromium) = browser() else {
         return;
     };
-    let dir = out_dir();
-    let (page_path, png) = (dir.join("load.html"), dir.join("load.png"));
+    let dir = load_out_dir();
+    let page_path = dir.join("load.html");
     write(&page_path, |out| html::write_load(&load_run(), out));
-    let _ = fs::remove_file(&png);
-    let page = open(&chromium, &file_url(&page_path), Some(&png));
+    let html = fs::read_to_string(&page_path).unwrap();
+    let probed = dir.join("load-probed.html");
+    fs::write(&probed, html.replace("</body>", &format!("{LAYOUT_PROBE}\n</body>"))).unwrap();
 
+    // A desktop, 1,400 px wide.
+    let png = dir.join("load-1400.png");
+    let _ = fs::remove_file(&png);
+    let page = open_sized(&chromium, &file_url(&probed), Some(&png), (1400, 5200));
     assert!(page.console.is_empty(), "console output:\n{}", page.console.join("\n"));
     assert!(page.dom.contains("<h1>Load report — 이체 혼합 부하</h1>"), "page not loaded:\n{}", page.dom);
     assert!(page.dom.contains("<html lang=\"en\" class=\"js\">"), "the page's script did not run");
+    assert!(page.dom.contains(
+        "<span id=\"headline\">1 of 9 baseline checks regressed (1 within noise) · 1 of 2 thresholds failed</span>"
+    ));
     let charts = charts(&page.dom);
-    assert_eq!(charts.len(), 4, "{}", page.dom);
-    for (i, svg) in charts[..3].iter().enumerate() {
-        assert!(svg.contains("role=\"img\"") && svg.contains("<title>"), "chart {i}");
-        assert!(has_drawn_path(svg), "chart {i} has no drawn line: {svg}");
+    let ids = [
+        "chart-percentiles",
+        "chart-ranges",
+        "chart-throughput",
+        "chart-concurrency",
+        "chart-latency-time",
+        "chart-latency-transfer-withdraw",
+        "chart-latency-transfer-deposit",
+        "chart-latency-account-balance",
+        "chart-rsp-codes",
+    ];
+    assert_eq!(charts.len(), 2 * ids.len(), "each chart wide and narrow");
+    for id in ids {
+        let at = page.dom.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no {id}"));
+        let figure = &page.dom[at..at + page.dom[at..].find("</figure>").unwrap()];
+        for svg in charts.iter().filter(|c| figure.contains(**c)) {
+            assert!(svg.contains("role=\"img\"") && svg.contains("<title>"), "{id}");
+            if id == "chart-ranges" || id == "chart-rsp-codes" {
+                assert!(has_drawn_rect(svg), "{id} has no bars: {svg}");
+            } else {
+                assert!(has_drawn_path(svg), "{id} has no drawn line: {svg}");
+            }
+            // Values on hover.
+            assert!(svg.matches("<title>").count() > 3, "{id}: no hover titles");
+        }
     }
-    assert!(has_drawn_rect(charts[3]), "the rsp_code chart has no bars: {}", charts[3]);
     assert!(!page.dom.contains("no data"));
-    assert!(page.dom.contains("id=\"baseline-table\"") && page.dom.contains("id=\"api-table\""));
-    assert_eq!(png_size(&png), (1280, 2000));
-    eprintln!("screenshot: {}", png.display());
+    for table in ["baseline-table", "api-table", "threshold-table"] {
+        assert!(page.dom.contains(&format!("id=\"{table}\"")), "{table}");
+    }
+    assert!(page.dom.contains("<code>transfer.deposit</code> <span class=\"ko\">입금이체</span>"));
+    let p = probe(&page.dom);
+    assert_eq!((p["wide"].as_u64(), p["narrow"].as_u64()), (Some(ids.len() as u64), Some(0)), "{p}");
+    assert!(p["scrollWidth"].as_u64() <= p["clientWidth"].as_u64(), "horizontal overflow at 1,400 px: {p}");
+    assert!(p["minSvg"].as_f64().unwrap() >= 11.0, "chart text below 11 px: {p}");
+    assert_eq!(png_size(&png), (1400, 5200));
+    eprintln!("screenshot: {} ({p})", png.display());
+
+    // A phone, 390 px wide: the narrow charts, nothing wider than the screen, no text under 11 px.
+    let png = dir.join("load-390.png");
+    let _ = fs::remove_file(&png);
+    let phone = dir.join("load-phone.html");
+    let with_probe = html.replace("</body>", &format!("{LAYOUT_PROBE}\n</body>"));
+    fs::write(&phone, phone_frame(&with_probe, 14_000)).unwrap();
+    let page = open_sized(&chromium, &file_url(&phone), Some(&png), (390, 14_000));
+    assert!(page.console.is_empty(), "console output:\n{}", page.console.join("\n"));
+    let p = probe(&page.dom);
+    assert_eq!((p["wide"].as_u64(), p["narrow"].as_u64()), (Some(0), Some(ids.len() as u64)), "{p}");
+    assert_eq!(p["clientWidth"].as_u64(), Some(390), "{p}");
+    assert!(p["scrollWidth"].as_u64() <= Some(390), "the page is wider than the phone: {p}");
+    assert!(p["minSvg"].as_f64().unwrap() >= 11.0, "chart text below 11 px, or cut off: {p}");
+    assert!(p["minHtml"].as_f64().unwrap() >= 11.0, "text below 11 px: {p}");
+    assert!(p["height"].as_u64().unwrap() < 14_000, "the whole page is in the screenshot: {p}");
+    assert_eq!(png_size(&png), (390, 14_000));
+    eprintln!("screenshot: {} ({p})", png.display());
 }
 
 /// The console check catches what it must on this Chromium: a `console.error` and an
@@ -524,6 +646,7 @@ fn api(name: &str, count: u64, errors: u64, base_us: f64, codes: &[(&str, u64)])
             })
             .collect();
     let at = |q: f64| percentiles.iter().find(|(p, _)| *p >= q).map_or(0, |(_, us)| *us);
+    let good = count - errors;
     ApiStats {
         api: name.into(),
         count,
@@ -539,8 +662,26 @@ fn api(name: &str, count: u64, errors: u64, base_us: f64, codes: &[(&str, u64)])
         p999_us: at(99.9),
         max_us: at(100.0),
         rsp_codes: codes.iter().map(|(c, n)| (c.to_string(), *n)).collect::<BTreeMap<_, _>>(),
-        percentiles,
+        percentiles: percentiles.clone(),
         histogram: String::new(),
+        min_us: at(0.0),
+        stddev_us: base_us * 0.7,
+        latency_ranges: vec![good * 90 / 100, good * 8 / 100, good / 100, good - good * 99 / 100, 0],
+        seconds: (0..61u32)
+            .map(|s| {
+                let wobble = f64::from((s * 37) % 11) - 5.0;
+                ApiSecond {
+                    second: s,
+                    covered_ms: if s == 60 { 250 } else { 1000 },
+                    requests: count / 60,
+                    errors: errors / 60,
+                    p50_us: (f64::from(at(50.0) as u32) + wobble * 30.0) as u64,
+                    p95_us: (f64::from(at(95.0) as u32) + wobble * 80.0) as u64,
+                    p99_us: (f64::from(at(99.0) as u32) + wobble * 200.0 + if s == 41 { 9000.0 } else { 0.0 }) as u64,
+                    histogram: String::new(),
+                }
+            })
+            .collect(),
     }
 }
 
@@ -553,19 +694,36 @@ fn load_run() -> LoadReport {
     let mut overall =
         api("all", 36_000, 142, 1900.0, &[("A0000", 35_858), ("A0326", 100), ("A0020", 12), ("none", 30)]);
     overall.rate = 600.0;
-    let timeline = (0..60u32)
+    // 60 whole seconds and a quarter of one: the last is left out of the charts.
+    let timeline = (0..61u32)
         .map(|s| {
             let ramp = if s < 10 { f64::from(s + 1) / 10.0 } else { 1.0 };
             let wobble = f64::from((s * 37) % 11) - 5.0;
             SecondStats {
                 second: s,
-                requests: (600.0 * ramp + wobble * 3.0) as u64,
+                covered_ms: if s == 60 { 250 } else { 1000 },
+                requests: if s == 60 { 150 } else { (600.0 * ramp + wobble * 3.0) as u64 },
                 errors: u64::from(s % 7 == 3) * 9 + u64::from(s == 41) * 40,
                 p50_us: (1500.0 + wobble * 40.0 + f64::from(s) * 8.0) as u64,
+                p95_us: (4000.0 + wobble * 100.0) as u64,
                 p99_us: (9000.0 + wobble * 300.0 + if s == 41 { 12_000.0 } else { 0.0 }) as u64,
+                users: (64.0 * ramp) as u32,
+                in_flight: 1.2 * ramp + wobble * 0.05 + if s == 41 { 6.0 } else { 0.0 },
             }
         })
         .collect();
+    let row = |api: &str, metric: &str, baseline: f64, current: f64, pct: f64, change: Change, interval: (f64, f64)| {
+        BaselineRow {
+            api: api.into(),
+            metric: metric.into(),
+            baseline,
+            current,
+            regression_pct: pct,
+            passed: change != Change::Regressed,
+            change: Some(change),
+            interval_pct: Some(interval),
+        }
+    };
     LoadReport {
         tool: "obharness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -579,12 +737,13 @@ fn load_run() -> LoadReport {
             capabilities: vec![],
         },
         started_at: "2025-01-02T03:04:05+09:00".into(),
-        duration_ms: 60_000,
+        duration_ms: 60_250,
         model: LoadModelInfo {
             kind: model::LoadModelKind::Open,
-            users: None,
+            users: Some(128),
             rate: Some(600.0),
-            stages: vec!["10s to 600/s".into(), "50s at 600/s".into()],
+            stages: vec!["10 s at 60/s".into(), "51 s at 600/s".into()],
+            summary: "2 stages over 61 s, at most 128 in flight".into(),
         },
         apis,
         overall,
@@ -607,31 +766,20 @@ fn load_run() -> LoadReport {
             file: "reports/load-baseline.json".into(),
             max_regression_pct: 10.0,
             rows: vec![
-                BaselineRow {
-                    api: "transfer.withdraw".into(),
-                    metric: "p99".into(),
-                    baseline: 18_000.0,
-                    current: 19_430.0,
-                    regression_pct: 7.94,
-                    passed: true,
-                },
-                BaselineRow {
-                    api: "account.balance".into(),
-                    metric: "p95".into(),
-                    baseline: 2_400.0,
-                    current: 2_100.0,
-                    regression_pct: -12.5,
-                    passed: true,
-                },
-                BaselineRow {
-                    api: "all".into(),
-                    metric: "throughput".into(),
-                    baseline: 640.0,
-                    current: 600.0,
-                    regression_pct: 6.25,
-                    passed: true,
-                },
+                row("transfer.withdraw", "p95", 8_000.0, 8_100.0, 1.25, Change::WithinTolerance, (-6.0, 8.5)),
+                row("transfer.withdraw", "p99", 15_000.0, 19_430.0, 29.53, Change::Regressed, (18.2, 41.0)),
+                row("transfer.withdraw", "throughput", 210.0, 200.0, 4.76, Change::WithinTolerance, (-2.0, 11.0)),
+                row("transfer.deposit", "p95", 7_000.0, 7_950.0, 13.57, Change::WithinNoise, (-1.0, 28.0)),
+                row("transfer.deposit", "p99", 12_000.0, 12_200.0, 1.67, Change::WithinTolerance, (-9.0, 13.0)),
+                row("transfer.deposit", "throughput", 100.0, 100.0, 0.0, Change::WithinTolerance, (-3.0, 3.0)),
+                row("account.balance", "p95", 2_400.0, 2_100.0, -12.5, Change::WithinTolerance, (-20.0, -4.0)),
+                row("account.balance", "p99", 5_000.0, 4_800.0, -4.0, Change::WithinTolerance, (-12.0, 5.0)),
+                row("all", "throughput", 640.0, 600.0, 6.25, Change::WithinTolerance, (1.0, 12.0)),
             ],
+            method: "bootstrap over whole seconds (1000 resamples, seed 0xb4a4e5520260013 and the API's name); regressed = worse than the tolerance, and so is the low end of the 90 % interval".into(),
+            note: None,
+            started_at: "2025-01-01T03:04:05+09:00".into(),
+            percentiles: vec![(0.0, 700), (50.0, 1800), (90.0, 3500), (99.0, 8000), (99.9, 15_000), (99.99, 22_000), (100.0, 30_000)],
         }),
         late_starts: 17,
         dropped: 2,

@@ -16,7 +16,7 @@ use hdrhistogram::Histogram;
 use super::recorder::{self, ApiTally, CoarseHist};
 use super::shard::PlanRecord;
 use super::verdict;
-use crate::report::model::{LoadReport, SecondStats, ThresholdResult};
+use crate::report::model::{ApiSecond, LoadReport, SecondStats, ThresholdResult};
 use crate::report::scale_out::{MergedRun, ScaleOut, ShardRow, ShardRun};
 
 /// Why shards cannot be merged.
@@ -269,21 +269,29 @@ pub fn merge(inputs: &[ShardInput]) -> Result<LoadReport, MergeError> {
         )));
     }
     let window = Duration::from_millis(span_ms);
-    let stats: Vec<_> = apis.iter().map(|(name, t)| recorder::stats(name, t, window)).collect();
+    let mut stats: Vec<_> = apis.iter().map(|(name, t)| recorder::stats(name, t, window)).collect();
     let mut all = ApiTally::default();
     for (_, t) in &apis {
         all.add(t);
     }
-    let overall = recorder::stats("overall", &all, window);
+    let mut overall = recorder::stats("overall", &all, window);
 
     // Per second, by wall-clock second.
     let first_s = start_ms.div_euclid(1000);
     let last_s = (end_ms - 1).max(start_ms).div_euclid(1000);
-    let mut seconds: Vec<(u64, u64, CoarseHist)> =
-        vec![(0, 0, CoarseHist::default()); (last_s - first_s + 1).max(1) as usize];
+    let slots = (last_s - first_s + 1).max(1) as usize;
+    let at = |unix_s: i64| usize::try_from(unix_s - first_s).ok().filter(|at| *at < slots);
+    let wall = |i: &ShardInput, second: u32| (i.shard.window_start_unix_ms + i64::from(second) * 1000).div_euclid(1000);
+    let covered = |at: usize| {
+        let from = ((first_s + at as i64) * 1000).max(start_ms);
+        let to = ((first_s + at as i64 + 1) * 1000).min(end_ms);
+        (to - from).clamp(0, 1000) as u32
+    };
+    let mut seconds: Vec<(u64, u64, CoarseHist)> = vec![(0, 0, CoarseHist::default()); slots];
+    let mut load: Vec<(u32, f64)> = vec![(0, 0.0); slots];
     for i in by_index.values() {
         for s in &i.shard.seconds {
-            let Some(slot) = usize::try_from(s.unix_s - first_s).ok().and_then(|at| seconds.get_mut(at)) else {
+            let Some(slot) = at(s.unix_s).and_then(|at| seconds.get_mut(at)) else {
                 return Err(file_error(&i.file, format!("second {} lies outside the shard's own window", s.unix_s)));
             };
             slot.0 += s.requests;
@@ -292,18 +300,106 @@ pub fn merge(inputs: &[ShardInput]) -> Result<LoadReport, MergeError> {
                 return Err(file_error(&i.file, format!("second {}: a latency bucket out of range", s.unix_s)));
             }
         }
+        for t in &i.report.timeline {
+            if let Some(slot) = at(wall(i, t.second)).and_then(|at| load.get_mut(at)) {
+                slot.0 += t.users;
+                slot.1 += t.in_flight;
+            }
+        }
     }
-    let timeline = seconds
-        .iter()
-        .enumerate()
-        .map(|(at, (requests, errors, latency))| SecondStats {
-            second: at as u32,
-            requests: *requests,
-            errors: *errors,
-            p50_us: latency.quantile(0.50),
-            p99_us: latency.quantile(0.99),
+    // The full per-second histograms, when every shard has them (shards of an earlier version
+    // have only the coarse buckets above).
+    let samples = if by_index.values().all(|i| !i.report.overall.seconds.is_empty()) {
+        let mut scratch = recorder::new_histogram();
+        let mut all = recorder::new_histogram();
+        let mut per_api: Vec<Vec<ApiSecond>> = vec![Vec::with_capacity(slots); stats.len()];
+        let mut overall_seconds = Vec::with_capacity(slots);
+        // Each shard's samples of each API, by merged second.
+        let mut index: Vec<Vec<Vec<Option<&ApiSecond>>>> = Vec::new();
+        for i in by_index.values() {
+            let mut mine = vec![vec![None; slots]; stats.len()];
+            for a in &i.report.apis {
+                let Some(k) = stats.iter().position(|s| s.api == a.api) else { continue };
+                for s in &a.seconds {
+                    match at(wall(i, s.second)) {
+                        Some(at) => mine[k][at] = Some(s),
+                        None => {
+                            return Err(file_error(
+                                &i.file,
+                                format!("{}: second {} lies outside the shard's own window", a.api, s.second),
+                            ));
+                        }
+                    }
+                }
+            }
+            index.push(mine);
+        }
+        for at in 0..slots {
+            all.reset();
+            let (mut requests, mut errors) = (0, 0);
+            for (k, out) in per_api.iter_mut().enumerate() {
+                scratch.reset();
+                let (mut r, mut e) = (0, 0);
+                for (shard, i) in index.iter().zip(by_index.values()) {
+                    let Some(s) = shard[k][at] else { continue };
+                    r += s.requests;
+                    e += s.errors;
+                    if s.histogram.is_empty() {
+                        continue;
+                    }
+                    let h = recorder::decode(&s.histogram).ok_or_else(|| {
+                        file_error(
+                            &i.file,
+                            format!(
+                                "{}: second {}: the histogram is not a base64 HdrHistogram",
+                                stats[k].api, s.second
+                            ),
+                        )
+                    })?;
+                    scratch
+                        .add(&h)
+                        .map_err(|e| file_error(&i.file, format!("{}: second {}: {e}", stats[k].api, s.second)))?;
+                }
+                if !scratch.is_empty() {
+                    let _ = all.add(&scratch);
+                }
+                requests += r;
+                errors += e;
+                out.push(recorder::api_second(at as u32, covered(at), r, e, &scratch));
+            }
+            overall_seconds.push(recorder::api_second(at as u32, covered(at), requests, errors, &all));
+        }
+        Some((per_api, overall_seconds))
+    } else {
+        None
+    };
+    let timeline = (0..slots)
+        .map(|at| {
+            let (requests, errors, latency) = &seconds[at];
+            let (users, in_flight) = load[at];
+            let (p50_us, p95_us, p99_us) = match &samples {
+                Some((_, o)) => (o[at].p50_us, o[at].p95_us, o[at].p99_us),
+                None => (latency.quantile(0.50), latency.quantile(0.95), latency.quantile(0.99)),
+            };
+            SecondStats {
+                second: at as u32,
+                covered_ms: covered(at),
+                requests: *requests,
+                errors: *errors,
+                p50_us,
+                p95_us,
+                p99_us,
+                users,
+                in_flight,
+            }
         })
         .collect();
+    if let Some((per_api, overall_seconds)) = samples {
+        for (s, seconds) in stats.iter_mut().zip(per_api) {
+            s.seconds = seconds;
+        }
+        overall.seconds = overall_seconds;
+    }
 
     // The verdict, again, on the merged figures.
     let kind = first.plan.kind();
@@ -452,8 +548,9 @@ pub(crate) mod tests {
         }
         t.codes.insert("A0000".into(), latencies.len() as u64);
         let window = Duration::from_secs(2);
-        let stats = recorder::stats("user.me", &t, window);
-        let overall = recorder::stats("overall", &t, window);
+        let samples = vec![recorder::api_second(0, 1000, latencies.len() as u64, 0, &t.hist)];
+        let stats = ApiStats { seconds: samples.clone(), ..recorder::stats("user.me", &t, window) };
+        let overall = ApiStats { seconds: samples, ..recorder::stats("overall", &t, window) };
         let shard = ShardRun {
             index,
             count,
@@ -493,6 +590,7 @@ pub(crate) mod tests {
                 users: None,
                 rate: None,
                 stages: vec![],
+                summary: String::new(),
             },
             apis: vec![stats],
             overall,
@@ -568,6 +666,27 @@ pub(crate) mod tests {
         assert!(bad.thresholds.iter().any(|t| !t.passed && t.name == "overall p99 < 50.00ms"), "{:?}", bad.thresholds);
         let Some(ScaleOut::Merged(m)) = &bad.scale_out else { panic!() };
         assert_eq!(m.shards.iter().map(|s| s.p99_us > 50_000).collect::<Vec<_>>(), [false, true]);
+    }
+
+    #[test]
+    fn per_second_histograms_are_merged_by_wall_clock_second() {
+        let a: Vec<u64> = (0..100).map(|i| 1_000 + i).collect();
+        let b: Vec<u64> = (0..50).map(|i| 30_000 + i).collect();
+        // Shard 2 started a second later: its second 0 is the merge's second 1.
+        let m = merge(&[shard_run(1, 2, &a, 0), shard_run(2, 2, &b, 1_000)]).unwrap();
+        let s = &m.apis[0].seconds;
+        assert_eq!(s.len(), 3);
+        assert_eq!((s[0].requests, s[1].requests, s[2].requests), (100, 50, 0));
+        assert!((1_049..=1_051).contains(&s[0].p50_us), "{:?}", s[0]);
+        assert!((30_040..=30_070).contains(&s[1].p99_us), "{:?}", s[1]);
+        assert_eq!(recorder::decode(&m.overall.seconds[1].histogram).unwrap().len(), 50);
+        assert_eq!((m.timeline[1].requests, m.timeline[1].p99_us), (50, s[1].p99_us), "full precision");
+        // Without per-second histograms (shards of an earlier version): the coarse timeline.
+        let mut old = shard_run(2, 2, &b, 1_000);
+        old.report.overall.seconds.clear();
+        let m = merge(&[shard_run(1, 2, &a, 0), old]).unwrap();
+        assert!(m.overall.seconds.is_empty() && m.apis[0].seconds.is_empty());
+        assert_eq!(m.timeline[1].requests, 50);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod engine;
 pub mod merge;
+pub mod noise;
 pub mod profile;
 pub mod recorder;
 pub mod shard;
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use goose::prelude::*;
 
-use crate::report::model::{LoadModelInfo, LoadModelKind, LoadReport};
+use crate::report::model::{ApiStats, LoadModelInfo, LoadModelKind, LoadReport};
 use crate::target::Target;
 use crate::target::session::Session;
 use crate::target::step::StepCtx;
@@ -101,25 +102,51 @@ fn model_info(plan: &LoadPlan) -> LoadModelInfo {
 
 /// What reports say of a model.
 pub fn model_info_of(kind: &ModelKind) -> LoadModelInfo {
+    let secs = |d: &Duration| {
+        let s = d.as_secs_f64();
+        if s.fract() == 0.0 { format!("{s:.0} s") } else { format!("{s:.1} s") }
+    };
+    let total: Duration = match kind {
+        ModelKind::Closed { stages, .. } => stages.iter().map(|(d, _)| *d).sum(),
+        ModelKind::Open { stages, .. } => stages.iter().map(|(d, _)| *d).sum(),
+    };
     match kind {
-        ModelKind::Closed { stages, increase_rate } => LoadModelInfo {
-            kind: LoadModelKind::Closed,
-            users: Some(kind.max_users()),
-            rate: None,
-            stages: stages
-                .iter()
-                .map(|(d, u)| match increase_rate {
-                    Some(r) if stages.len() == 1 => format!("{u} users for {:.1}s, started at {r}/s", d.as_secs_f64()),
-                    _ => format!("{:.1}s to {u} users", d.as_secs_f64()),
-                })
-                .collect(),
-        },
-        ModelKind::Open { stages, max_in_flight } => LoadModelInfo {
-            kind: LoadModelKind::Open,
-            users: Some(*max_in_flight),
-            rate: stages.first().map(|(_, r)| *r),
-            stages: stages.iter().map(|(d, r)| format!("{:.1}s at {r}/s", d.as_secs_f64())).collect(),
-        },
+        ModelKind::Closed { stages, increase_rate } => {
+            let summary = match (&stages[..], increase_rate) {
+                ([(d, u)], Some(r)) => format!("{u} users for {}, started at {r} users/s", secs(d)),
+                ([(d, u)], None) => format!("{u} users for {}, all started at once", secs(d)),
+                _ => format!("{} stages over {}, up to {} users", stages.len(), secs(&total), kind.max_users()),
+            };
+            LoadModelInfo {
+                kind: LoadModelKind::Closed,
+                users: Some(kind.max_users()),
+                rate: None,
+                // One stage is the summary: no "Stages" line that reads like a ramp.
+                stages: if stages.len() > 1 {
+                    stages.iter().map(|(d, u)| format!("{} to {u} users", secs(d))).collect()
+                } else {
+                    Vec::new()
+                },
+                summary,
+            }
+        }
+        ModelKind::Open { stages, max_in_flight } => {
+            let summary = match &stages[..] {
+                [(d, r)] => format!("{r} requests/s for {}, at most {max_in_flight} in flight", secs(d)),
+                _ => format!("{} stages over {}, at most {max_in_flight} in flight", stages.len(), secs(&total)),
+            };
+            LoadModelInfo {
+                kind: LoadModelKind::Open,
+                users: Some(*max_in_flight),
+                rate: stages.first().map(|(_, r)| *r),
+                stages: if stages.len() > 1 {
+                    stages.iter().map(|(d, r)| format!("{} at {r}/s", secs(d))).collect()
+                } else {
+                    Vec::new()
+                },
+                summary,
+            }
+        }
     }
 }
 
@@ -272,16 +299,25 @@ pub async fn run_scaled(
     let window = if completed { plan.duration } else { end.saturating_duration_since(start).min(plan.duration) };
     let agg = shared.agg.lock();
     // Several mix entries may call one API: the report has one row per API, in mix order.
-    let mut by_api: Vec<(crate::protocol::ApiId, recorder::ApiTally)> = Vec::new();
-    for (tally, e) in agg.apis.iter().zip(&shared.entries) {
-        match by_api.iter_mut().find(|(api, _)| *api == e.api) {
-            Some((_, merged)) => merged.add(tally),
-            None => by_api.push((e.api, tally.clone())),
+    let mut by_api: Vec<(crate::protocol::ApiId, recorder::ApiTally, Vec<usize>)> = Vec::new();
+    for (i, (tally, e)) in agg.apis.iter().zip(&shared.entries).enumerate() {
+        match by_api.iter_mut().find(|(api, _, _)| *api == e.api) {
+            Some((_, merged, entries)) => {
+                merged.add(tally);
+                entries.push(i);
+            }
+            None => by_api.push((e.api, tally.clone(), vec![i])),
         }
     }
-    let by_api: Vec<_> = by_api.iter().map(|(api, t)| recorder::stats(api.as_str(), t, window)).collect();
-    let overall = recorder::stats("overall", &agg.overall(), window);
-    let timeline = recorder::timeline(&agg.seconds);
+    let groups: Vec<Vec<usize>> = by_api.iter().map(|(_, _, entries)| entries.clone()).collect();
+    let samples = recorder::samples(&agg.seconds, &groups, window);
+    let by_api: Vec<_> = by_api
+        .iter()
+        .zip(samples.apis)
+        .map(|((api, t, _), seconds)| ApiStats { seconds, ..recorder::stats(api.as_str(), t, window) })
+        .collect();
+    let overall = ApiStats { seconds: samples.overall, ..recorder::stats("overall", &agg.overall(), window) };
+    let timeline = samples.timeline;
     drop(agg);
     // A shard judges its own part against its share of the model (the merge judges the whole).
     let kind = match &plan.shard {

@@ -210,9 +210,12 @@ pub fn write_load(report: &crate::report::model::LoadReport, out: &mut dyn Write
             baseline_rows.map(|r| {
                 (
                     format!("{} {} vs baseline", r.api, r.metric),
-                    format!("regression ≤ {}%", report.baseline.as_ref().map(|b| b.max_regression_pct).unwrap_or(0.0)),
-                    format!("{:+.1}% ({:.2} → {:.2})", r.regression_pct, r.baseline, r.current),
-                    r.passed,
+                    format!(
+                        "no regression beyond {} % that is beyond noise",
+                        report.baseline.as_ref().map(|b| b.max_regression_pct).unwrap_or(0.0)
+                    ),
+                    format!("{} — {}", r.describe(), r.verdict_words()),
+                    r.change() != crate::report::model::Change::Regressed,
                 )
             }),
         );
@@ -237,7 +240,14 @@ pub fn write_load(report: &crate::report::model::LoadReport, out: &mut dyn Write
     if report.aborted {
         count += 1;
         failures += 1;
-        cases.push_str("        <testcase name=\"run completed\" classname=\"load\" time=\"0.000\">\n            <failure message=\"aborted: a threshold was breached (abort_on_breach)\" type=\"aborted\"/>\n        </testcase>\n");
+        let (message, kind) = match &report.interrupted {
+            Some(sig) => (format!("interrupted by {sig}: partial results, never a pass"), "interrupted"),
+            None => ("aborted: a threshold was breached (abort_on_breach)".to_string(), "aborted"),
+        };
+        cases.push_str(&format!(
+            "        <testcase name=\"run completed\" classname=\"load\" time=\"0.000\">\n            <failure message=\"{}\" type=\"{kind}\"/>\n        </testcase>\n",
+            attr(&message)
+        ));
     }
     let time = seconds(report.duration_ms);
     write!(

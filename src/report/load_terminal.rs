@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::report::model::{ApiStats, LoadModelKind, LoadReport};
+use crate::report::model::{ApiStats, Change, LoadModelKind, LoadReport};
 use crate::report::view::ms;
 
 fn row(s: &ApiStats) -> String {
@@ -75,10 +75,13 @@ pub fn write(r: &LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
         if t.passed { passed += 1 } else { failed += 1 }
     }
     if let Some(b) = &r.baseline {
+        writeln!(out, "baseline {} (tolerance {} %): {}", b.file, b.max_regression_pct, b.headline())?;
         for row in &b.rows {
-            let verdict = if row.passed { "PASS" } else { "FAIL" };
-            writeln!(out, "  {verdict} {} {} (limit {} % slower)", row.api, row.describe(), b.max_regression_pct)?;
-            if row.passed { passed += 1 } else { failed += 1 }
+            writeln!(out, "  {:<5} baseline {} {} — {}", row.label(), row.api, row.describe(), row.verdict_words())?;
+            if row.change() == Change::Regressed { failed += 1 } else { passed += 1 }
+        }
+        if let Some(note) = &b.note {
+            writeln!(out, "  note: {note}")?;
         }
     }
     if r.aborted {
@@ -93,5 +96,45 @@ pub fn write(r: &LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
         r.overall.count,
         r.overall.rate
     )?;
+    writeln!(out, "{} — {}", r.verdict_label(), r.headline())?;
     writeln!(out, "{passed} passed, {failed} failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(r: &LoadReport) -> String {
+        let mut out = Vec::new();
+        write(r, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_baseline_has_units_words_and_a_headline() {
+        let text = render(&crate::report::html::sample_load_report());
+        assert!(
+            text.contains("  FAIL  baseline transfer.withdraw p99 10.40 ms vs 9.00 ms in the baseline: 15.6 % slower — regressed (beyond noise: +12.1 to +19.8 %)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  NOISE baseline transfer.withdraw throughput 150.0 req/s vs 170.0 req/s in the baseline: 11.8 % lower throughput — within noise (±14.6 %)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("FAIL — 1 of 3 baseline checks regressed (1 within noise) · 1 of 2 thresholds failed\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("3 passed, 2 failed\n"), "{text}");
+    }
+
+    #[test]
+    fn an_interrupted_run_says_so_first() {
+        let mut r = crate::report::html::sample_load_report();
+        r.interrupted = Some("SIGINT".into());
+        r.aborted = true;
+        let text = render(&r);
+        assert!(text.contains("INTERRUPTED by SIGINT"), "{text}");
+        assert!(text.contains("FAIL — interrupted by SIGINT after 9.600 s (partial results) · "), "{text}");
+    }
 }

@@ -7,12 +7,11 @@
 
 use std::io::Write;
 
-use super::model::{ApiStats, LoadModelKind, LoadReport, RunReport, ScenarioResult};
+use super::model::{ApiStats, Change, LATENCY_RANGES, LoadModelKind, LoadReport, RunReport, ScenarioResult};
 use super::view::{
-    Verdict, change, check_summary, failing_steps, failure_briefs, interruption_note, one_line, run_kind_words,
-    run_subject,
+    Verdict, check_summary, failing_steps, failure_briefs, interruption_note, one_line, run_kind_words, run_subject,
 };
-use super::view::{fixed, metric_value, ms, percent, public_url, seconds, sorted_codes};
+use super::view::{fixed, ms, percent, public_url, seconds, sorted_codes};
 
 /// Rows of the failures table; the rest are counted.
 const MAX_ROWS: usize = 50;
@@ -120,21 +119,24 @@ pub fn write_conformance_stamped(
     out.write_all(md.as_bytes())
 }
 
-/// Writes the summary of a load run: the verdict line, the aborted and quirks warnings, the
-/// open model's late starts and drops, the thresholds, the per-API table and the baseline
-/// comparison.
+/// Writes the summary of a load run: the verdict and its reasons (failures first), the
+/// interrupted, aborted and quirks warnings, the open model's late starts and drops, the
+/// thresholds, the baseline comparison (each figure with its unit, slower/faster and whether
+/// it is beyond noise), the per-API table (Korean names, min and standard deviation) and the
+/// latency ranges.
 pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
     let mut md = String::new();
     let overall = &report.overall;
     md.push_str(&format!(
         "## {} Load {} — {} against {}\n\n",
         if report.passed { "✅" } else { "❌" },
-        if report.passed { "PASS" } else { "FAIL" },
+        report.verdict_label(),
         text(&report.profile),
         text(&report.target.name)
     ));
+    md.push_str(&format!("**{} — {}**\n\n", report.verdict_label(), text(&report.headline())));
     let mut line = format!(
-        "**{} requests at {}/s, {} errors**",
+        "{} requests at {} req/s, {} errors",
         overall.count,
         fixed(overall.rate),
         percent(overall.errors, overall.count)
@@ -142,23 +144,22 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
     if overall.failed > 0 || overall.refused > 0 {
         line.push_str(&format!(" ({} refused, {} without an answer)", overall.refused, overall.failed));
     }
-    if !report.thresholds.is_empty() {
-        let passed = report.thresholds.iter().filter(|t| t.passed).count();
-        line.push_str(&format!(" · {passed} of {} thresholds passed", report.thresholds.len()));
-    }
-    if let Some(b) = &report.baseline {
-        line.push_str(&format!(" · {}", b.headline()));
-    }
     let model = &report.model;
-    let mut model_text = model.kind.as_str().to_string();
-    if let Some(users) = model.users {
-        model_text.push_str(&format!(", {users} users"));
-    }
-    if let Some(rate) = model.rate {
-        model_text.push_str(&format!(", {}/s", fixed(rate)));
-    }
+    let model_text = if model.summary.is_empty() {
+        let mut t = model.kind.as_str().to_string();
+        if let Some(users) = model.users {
+            t.push_str(&format!(", {users} users"));
+        }
+        if let Some(rate) = model.rate {
+            t.push_str(&format!(", {}/s", fixed(rate)));
+        }
+        t
+    } else {
+        format!("{}, {}", model.kind.as_str(), model.summary)
+    };
     line.push_str(&format!(
-        " · model: {model_text} · {} measured · started {} · {} {}",
+        " · model: {} · {} measured · started {} · {} {}",
+        text(&model_text),
         seconds(report.duration_ms),
         text(&report.started_at),
         text(&report.tool),
@@ -202,6 +203,41 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
         md.push('\n');
     }
 
+    if let Some(b) = &report.baseline {
+        md.push_str(&format!(
+            "### Baseline\n\n**{}** — compared with {}; a figure regresses when it is worse by more than {} % and the per-second samples say the change is real (\"within noise (±x %)\": beyond the tolerance, not beyond noise).\n\n",
+            text(&b.headline()),
+            code(&b.file),
+            fixed(b.max_regression_pct)
+        ));
+        if let Some(note) = &b.note {
+            md.push_str(&format!("> **Noise not judged:** {}\n\n", text(note)));
+        }
+        md.push_str(
+            "| Verdict | API | Metric | Baseline | This run | Change | Judgement |\n|---|---|---|--:|--:|--:|---|\n",
+        );
+        for r in b.rows.iter().take(MAX_ROWS) {
+            let label = match r.change() {
+                Change::Regressed => "❌ FAIL",
+                Change::WithinNoise => "⚠️ NOISE",
+                Change::WithinTolerance => "✅ PASS",
+            };
+            md.push_str(&format!(
+                "| {label} | {} | {} | {} | {} | {} | {} |\n",
+                api_cell(&r.api),
+                text(&r.metric),
+                text(&r.value(r.baseline)),
+                text(&r.value(r.current)),
+                text(&r.change_words()),
+                text(&r.verdict_words())
+            ));
+        }
+        if !b.method.is_empty() {
+            md.push_str(&format!("\nTest: {}.\n", text(&b.method)));
+        }
+        md.push('\n');
+    }
+
     if let Some(v) = super::scale_out::ScaleOutView::of(report) {
         for (k, val) in &v.meta {
             md.push_str(&format!("{k}: {}  \n", text(val)));
@@ -224,31 +260,45 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
         md.push('\n');
     }
 
-    md.push_str("### Per API (latency in ms)\n\n| API | Requests | Rate (/s) | p50 | p90 | p95 | p99 | p99.9 | Max | Errors | rsp_code |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
+    md.push_str("### Per API (latency in ms)\n\n| API | Requests | Rate (req/s) | Min | Mean | Std dev | p50 | p90 | p95 | p99 | p99.9 | Max | Errors | rsp_code |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
     for a in report.apis.iter().take(MAX_ROWS) {
-        md.push_str(&api_row(&code(&a.api), a));
+        md.push_str(&api_row(&api_cell(&a.api), a));
     }
     md.push_str(&api_row("**all APIs**", overall));
 
-    if let Some(b) = &report.baseline {
-        md.push_str(&format!(
-            "\n### Baseline\n\nCompared with {}; a regression of more than {} % fails the run.\n\n| Verdict | API | Metric | Baseline | Current | Change |\n|---|---|---|--:|--:|--:|\n",
-            code(&b.file),
-            fixed(b.max_regression_pct)
-        ));
-        for r in b.rows.iter().take(MAX_ROWS) {
-            let change = change(r.regression_pct);
-            md.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {change} |\n",
-                verdict(r.passed),
-                code(&r.api),
-                text(&r.metric),
-                metric_value(&r.metric, r.baseline),
-                metric_value(&r.metric, r.current)
-            ));
+    let ranged: Vec<(String, &ApiStats)> = report
+        .apis
+        .iter()
+        .take(MAX_ROWS)
+        .map(|a| (api_cell(&a.api), a))
+        .chain(std::iter::once(("**all APIs**".to_string(), overall)))
+        .filter(|(_, a)| a.latency_ranges.len() == LATENCY_RANGES.len())
+        .collect();
+    if !ranged.is_empty() {
+        md.push_str("\n### Latency ranges (requests)\n\n| API |");
+        for (label, _) in LATENCY_RANGES {
+            md.push_str(&format!(" {} |", text(label)));
+        }
+        md.push_str(" Errors |\n|---|");
+        md.push_str(&"--:|".repeat(LATENCY_RANGES.len() + 1));
+        md.push('\n');
+        for (name, a) in ranged {
+            md.push_str(&format!("| {name} |"));
+            for n in &a.latency_ranges {
+                md.push_str(&format!(" {n} ({}) |", percent(*n, a.count)));
+            }
+            md.push_str(&format!(" {} ({}) |\n", a.errors, percent(a.errors, a.count)));
         }
     }
     out.write_all(md.as_bytes())
+}
+
+/// An API id in code style with its Korean name: `` `account.balance` 잔액조회 ``.
+fn api_cell(api: &str) -> String {
+    match crate::protocol::ApiId::parse(api) {
+        Some(id) => format!("{} {}", code(api), text(id.api().name)),
+        None => code(api),
+    }
 }
 
 fn api_row(name: &str, a: &ApiStats) -> String {
@@ -259,10 +309,14 @@ fn api_row(name: &str, a: &ApiStats) -> String {
     };
     let codes: Vec<String> =
         sorted_codes(&a.rsp_codes).into_iter().map(|(code, n)| format!("{} {n}", text(code))).collect();
+    let measured = a.count > a.errors;
     format!(
-        "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {errors} | {} |\n",
+        "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {errors} | {} |\n",
         a.count,
         fixed(a.rate),
+        if measured { ms(a.min_us) } else { "–".into() },
+        fixed(a.mean_us / 1000.0),
+        if measured { fixed(a.stddev_us / 1000.0) } else { "–".into() },
         ms(a.p50_us),
         ms(a.p90_us),
         ms(a.p95_us),
@@ -440,7 +494,7 @@ mod tests {
         let md = load(&run);
         let number_word = regex::Regex::new(r"(?i)\b(nan|inf|infinity)\b").unwrap();
         assert!(!number_word.is_match(&md), "{md}");
-        assert!(md.contains("**4000 requests at –/s"), "{md}");
+        assert!(md.contains("4000 requests at – req/s"), "{md}");
     }
 
     #[test]

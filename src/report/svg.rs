@@ -1,27 +1,62 @@
 //! Small inline SVG charts for the HTML reports: a latency-by-percentile curve (log-scaled
-//! percentile axis), time series lines and a horizontal bar chart.
+//! percentile axis), time series lines, a horizontal bar chart and stacked bars.
 //!
 //! Every chart is a self-contained `<svg>` element scaled by its `viewBox` (it fills the width
 //! of its container), with `role="img"`, an `aria-label` and a `<title>`, axes with ticks and
-//! labels, and a legend when there is more than one series. Text is XML-escaped here, so the
-//! output can be inserted into a page as is. Non-finite values are dropped before drawing; a
-//! chart with nothing to draw says "no data" — no `NaN` or `inf` ever reaches the markup.
+//! labels, and a legend when there is more than one series. Values show on hover: each point
+//! of a percentile curve, each second of a time chart (all its series at once) and each bar
+//! has a `<title>` with its value and unit. Each chart is drawn in a [`Frame`]: [`WIDE`] for a
+//! desktop, [`NARROW`] for a phone, whose coordinate system is about as wide as the screen so
+//! that its text stays at least 11 px. Text is XML-escaped here, so the output can be
+//! inserted into a page as is. Non-finite values are dropped before drawing; a chart with
+//! nothing to draw says "no data" — no `NaN` or `inf` ever reaches the markup.
 
 use std::fmt::Write as _;
 
 use super::junit::escape;
 use super::view::one_line;
 
-/// Width of every chart's coordinate system.
-const WIDTH: f64 = 640.0;
-/// Height of the line charts' coordinate system (legend rows add to it).
-const HEIGHT: f64 = 300.0;
-const MARGIN_LEFT: f64 = 64.0;
-const MARGIN_RIGHT: f64 = 20.0;
+/// A chart's coordinate system and type size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// Width of the coordinate system.
+    pub width: f64,
+    /// Height of the line charts (legend rows add to it).
+    pub height: f64,
+    pub font: f64,
+    margin_left: f64,
+    margin_right: f64,
+    /// The y axis's label above the plot (narrow), not turned along the axis.
+    y_label_above: bool,
+    /// The `class` of the `<svg>` besides `chart`.
+    pub class: &'static str,
+}
+
+/// A desktop's chart: 640 units wide, shown 550 px wide or more (two to a row on a wide
+/// screen), so 13-unit text is at least 11 px.
+pub const WIDE: Frame = Frame {
+    width: 640.0,
+    height: 300.0,
+    font: 13.0,
+    margin_left: 64.0,
+    margin_right: 20.0,
+    y_label_above: false,
+    class: "wide",
+};
+/// A phone's chart: 360 units wide, shown about 340 px wide on a 390 px screen, so 13-unit
+/// text is 12 px.
+pub const NARROW: Frame = Frame {
+    width: 360.0,
+    height: 270.0,
+    font: 13.0,
+    margin_left: 50.0,
+    margin_right: 14.0,
+    y_label_above: true,
+    class: "narrow",
+};
+
 const MARGIN_TOP: f64 = 34.0;
 const MARGIN_BOTTOM: f64 = 46.0;
-const LEGEND_ROW: f64 = 18.0;
-const FONT: f64 = 12.0;
 const AXIS: &str = "#555";
 const GRID: &str = "#e3e3e3";
 const TEXT: &str = "#222";
@@ -39,13 +74,29 @@ pub struct Series {
     pub name: String,
     /// (x, y) in data units; non-finite points are ignored.
     pub points: Vec<(f64, f64)>,
-    /// Drawn dashed (e.g. a total next to its parts).
+    /// Drawn dashed (e.g. a total next to its parts, or a baseline).
     pub dashed: bool,
+    /// The line's colour; by default the palette's, in series order.
+    pub color: Option<&'static str>,
+    /// The unit of y in hover titles (`ms`, `req/s`, …).
+    pub unit: &'static str,
+    /// Decimals of y in hover titles.
+    pub decimals: usize,
 }
 
 impl Series {
     pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
-        Series { name: name.into(), points, dashed: false }
+        Series { name: name.into(), points, dashed: false, color: None, unit: "", decimals: 2 }
+    }
+
+    /// With this unit (and decimals) in hover titles.
+    pub fn unit(self, unit: &'static str, decimals: usize) -> Series {
+        Series { unit, decimals, ..self }
+    }
+
+    fn value(&self, y: f64) -> String {
+        let space = if self.unit.is_empty() { "" } else { " " };
+        format!("{y:.prec$}{space}{}", self.unit, prec = self.decimals)
     }
 
     fn finite_points(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
@@ -61,12 +112,35 @@ pub struct Bar {
     pub color: &'static str,
 }
 
+/// One row of a stacked bar chart: its label and one value per segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackRow {
+    pub label: String,
+    pub values: Vec<f64>,
+}
+
+/// What a segment of stacked bars is, and its colour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub name: String,
+    pub color: &'static str,
+}
+
+/// What hovering a line chart shows.
+enum Hover {
+    /// A title on each point: one label per finite point of each series.
+    Points(Vec<Vec<String>>),
+    /// A title on each x (a time chart's second, or `step` seconds): every series' value there.
+    Columns { step: f64 },
+}
+
 /// Latency by percentile: x is the percentile (0–100) on the usual HDR log scale
 /// (`-log10(1 - p/100)`: 50, 90, 99, 99.9, 99.99 evenly spaced by nines), y the latency in ms.
 ///
 /// The axis runs to 99.99 at least and to as many nines as the data reach (at most six);
-/// the 100th percentile (the maximum) is drawn at the right edge.
-pub fn percentile_chart(title: &str, series: &[Series]) -> String {
+/// the 100th percentile (the maximum) is drawn at the right edge. Each point shows its
+/// percentile and latency on hover.
+pub fn percentile_chart(title: &str, series: &[Series], frame: &Frame) -> String {
     const MAX_NINES: f64 = 6.0;
     let nines = |p: f64| if p >= 100.0 { f64::INFINITY } else { -(1.0 - p.max(0.0) / 100.0).log10() };
     let reached = series
@@ -79,10 +153,17 @@ pub fn percentile_chart(title: &str, series: &[Series]) -> String {
     let x_max = (reached - 1e-6).ceil().clamp(4.0, MAX_NINES);
     let mapped: Vec<Series> = series
         .iter()
-        .map(|s| Series {
-            name: s.name.clone(),
-            points: s.finite_points().map(|(p, y)| (nines(p).min(x_max), y)).collect(),
-            dashed: s.dashed,
+        .map(|s| Series { points: s.finite_points().map(|(p, y)| (nines(p).min(x_max), y)).collect(), ..s.clone() })
+        .collect();
+    let labels = series
+        .iter()
+        .map(|s| {
+            s.finite_points()
+                .map(|(p, y)| {
+                    let p = if p >= 100.0 { "max".to_string() } else { format!("p{}", trim(p)) };
+                    format!("{} {p}: {}", s.name, s.value(y))
+                })
+                .collect()
         })
         .collect();
     let mut ticks = vec![(0.0, "0".to_string()), (nines(50.0), "50".to_string())];
@@ -94,50 +175,71 @@ pub fn percentile_chart(title: &str, series: &[Series]) -> String {
         };
         ticks.push((decade as f64, label));
     }
-    line_chart(title, &mapped, XAxis { min: 0.0, max: x_max, ticks, label: "percentile".into() }, "latency (ms)")
+    line_chart(
+        title,
+        &mapped,
+        XAxis { min: 0.0, max: x_max, ticks, label: "percentile".into() },
+        "latency (ms)",
+        frame,
+        Hover::Points(labels),
+    )
 }
 
-/// Lines over time: x is the second of the run, y whatever `y_label` says.
-pub fn time_chart(title: &str, y_label: &str, series: &[Series]) -> String {
+/// A percentile without trailing zeros: `99.9`, `50`.
+fn trim(p: f64) -> String {
+    let s = format!("{p:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Lines over time: x is the second of the run, y whatever `y_label` says. `step` is the
+/// seconds each point stands for (1, or more when a long run was condensed).
+pub fn time_chart(title: &str, y_label: &str, series: &[Series], frame: &Frame, step: f64) -> String {
     let xs = series.iter().flat_map(Series::finite_points).map(|(x, _)| x);
     let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
     let (lo, hi) = if lo.is_finite() && hi.is_finite() { (lo.min(0.0), hi) } else { (0.0, 1.0) };
     let span = hi - lo;
-    let (max, step) = if span < 5.0 { (span.ceil().max(1.0), 1.0) } else { nice_scale(span) };
+    let (max, tick) = if span < 5.0 { (span.ceil().max(1.0), 1.0) } else { nice_scale(span) };
     let max = lo + max;
-    let ticks = tick_values(lo, max, step).map(|x| (x, number(x, step))).collect();
-    line_chart(title, series, XAxis { min: lo, max, ticks, label: "second of the run".into() }, y_label)
+    let ticks = tick_values(lo, max, tick).map(|x| (x, number(x, tick))).collect();
+    let label = if step > 1.0 {
+        format!("second of the run (each point {} s)", number(step, 1.0))
+    } else {
+        "second of the run".to_string()
+    };
+    line_chart(title, series, XAxis { min: lo, max, ticks, label }, y_label, frame, Hover::Columns { step })
 }
 
 /// Horizontal bars with their value and share of the total, largest first as given.
-pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
+pub fn bar_chart(title: &str, bars: &[Bar], frame: &Frame) -> String {
     let bars: Vec<&Bar> = bars.iter().filter(|b| b.value.is_finite() && b.value >= 0.0).collect();
     let total: f64 = bars.iter().map(|b| b.value).sum();
     if bars.is_empty() || total <= 0.0 {
-        return no_data(title, WIDTH, 120.0);
+        return no_data(title, frame, 120.0);
     }
-    let label_width = bars.iter().map(|b| text_width(&b.label)).fold(0.0, f64::max).clamp(40.0, 240.0) + 12.0;
-    let value_room = 120.0;
-    let row = 24.0;
+    let font = frame.font;
+    let label_width =
+        bars.iter().map(|b| text_width(&b.label, font)).fold(0.0, f64::max).clamp(40.0, frame.width * 0.36) + 12.0;
+    let value_room = font * 9.0;
+    let row = font * 2.0;
     let top = 30.0;
     let plot_left = label_width;
-    let plot_width = WIDTH - plot_left - value_room;
+    let plot_width = frame.width - plot_left - value_room;
     let height = top + row * bars.len() as f64 + 34.0;
     let bottom = top + row * bars.len() as f64;
     let max = bars.iter().map(|b| b.value).fold(0.0, f64::max);
     let (scale_max, step) = nice_scale(max);
     let x = |v: f64| plot_left + v / scale_max * plot_width;
 
-    let mut s = open(title, WIDTH, height);
-    s.push_str(&heading(title));
+    let mut s = open(title, frame, height);
+    s.push_str(&heading(title, frame));
     for t in tick_values(0.0, scale_max, step) {
         let _ = write!(
             s,
-            r#"<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="{GRID}"/><text x="{x}" y="{ty}" text-anchor="middle" font-size="{FONT}" fill="{AXIS}">{label}</text>"#,
+            r#"<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="{GRID}"/><text x="{x}" y="{ty}" text-anchor="middle" font-size="{font}" fill="{AXIS}">{label}</text>"#,
             x = n(x(t)),
             top = n(top),
             bottom = n(bottom),
-            ty = n(bottom + 16.0),
+            ty = n(bottom + font + 4.0),
             label = number(t, step),
         );
     }
@@ -148,9 +250,10 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
         let value = format!("{} ({share:.1}%)", number(b.value, 1.0));
         let _ = write!(
             s,
-            r#"<text x="{lx}" y="{ty}" text-anchor="end" font-size="{FONT}" fill="{TEXT}">{label}</text><rect x="{x0}" y="{ry}" width="{w}" height="{h}" fill="{color}"><title>{label}: {value}</title></rect><text x="{vx}" y="{ty}" font-size="{FONT}" fill="{TEXT}">{value}</text>"#,
+            r#"<text x="{lx}" y="{ty}" text-anchor="end" font-size="{font}" fill="{TEXT}">{short}</text><rect x="{x0}" y="{ry}" width="{w}" height="{h}" fill="{color}"><title>{label}: {value}</title></rect><text x="{vx}" y="{ty}" font-size="{font}" fill="{TEXT}">{value}</text>"#,
             lx = n(plot_left - 8.0),
-            ty = n(y + row / 2.0 + 4.0),
+            ty = n(y + row / 2.0 + font / 3.0),
+            short = text(&fit(&b.label, label_width - 12.0, font)),
             label = text(&b.label),
             x0 = n(plot_left),
             ry = n(y + 4.0),
@@ -162,13 +265,92 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
     }
     let _ = write!(
         s,
-        r#"<line x1="{x0}" y1="{top}" x2="{x0}" y2="{bottom}" stroke="{AXIS}"/><text x="{cx}" y="{ly}" text-anchor="middle" font-size="{FONT}" fill="{AXIS}">requests</text>"#,
+        r#"<line x1="{x0}" y1="{top}" x2="{x0}" y2="{bottom}" stroke="{AXIS}"/><text x="{cx}" y="{ly}" text-anchor="middle" font-size="{font}" fill="{AXIS}">requests</text>"#,
         x0 = n(plot_left),
         top = n(top),
         bottom = n(bottom),
         cx = n(plot_left + plot_width / 2.0),
         ly = n(height - 4.0),
     );
+    s.push_str("</svg>");
+    s
+}
+
+/// One bar per row, split into segments by their share of the row's total (each row is 100 %),
+/// the row's label above its bar; each segment shows its count and share on hover, and its
+/// share in the bar when there is room.
+pub fn stacked_bars(title: &str, rows: &[StackRow], segments: &[Segment], frame: &Frame) -> String {
+    let finite = |v: &f64| if v.is_finite() && *v > 0.0 { *v } else { 0.0 };
+    let rows: Vec<&StackRow> = rows.iter().filter(|r| r.values.iter().map(finite).sum::<f64>() > 0.0).collect();
+    if rows.is_empty() || segments.is_empty() {
+        return no_data(title, frame, 120.0);
+    }
+    let font = frame.font;
+    let left = 12.0;
+    let right = frame.width - 12.0;
+    let legend = legend_layout(segments.iter().map(|g| g.name.as_str()), left, right, font);
+    let legend_rows = legend.iter().map(|(row, _)| *row).max().map_or(0, |r| r + 1);
+    let top = 30.0 + (font + 8.0) * legend_rows as f64;
+    let (label_h, bar_h, gap) = (font + 4.0, font + 6.0, 10.0);
+    let row_h = label_h + bar_h + gap;
+    let height = top + row_h * rows.len() as f64 + 4.0;
+
+    let mut s = open(title, frame, height);
+    s.push_str(&heading(title, frame));
+    for ((row, x), g) in legend.iter().zip(segments) {
+        let y = 28.0 + (font + 8.0) * (*row as f64 + 1.0) - 4.0;
+        let _ = write!(
+            s,
+            r#"<rect x="{x}" y="{ry}" width="12" height="12" fill="{color}"/><text x="{tx}" y="{ty}" font-size="{font}" fill="{TEXT}">{name}</text>"#,
+            x = n(*x),
+            ry = n(y - 10.0),
+            color = g.color,
+            tx = n(x + 16.0),
+            ty = n(y),
+            name = text(&g.name),
+        );
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        let total: f64 = r.values.iter().map(finite).sum();
+        let _ = write!(
+            s,
+            r#"<text x="{left}" y="{ty}" font-size="{font}" fill="{TEXT}">{label}</text>"#,
+            left = n(left),
+            ty = n(y + label_h - 4.0),
+            label = text(&fit(&r.label, right - left, font)),
+        );
+        let mut x = left;
+        for (v, g) in r.values.iter().map(finite).zip(segments) {
+            if v <= 0.0 {
+                continue;
+            }
+            let share = v / total * 100.0;
+            let w = (right - left) * v / total;
+            let _ = write!(
+                s,
+                r#"<rect class="segment" x="{x}" y="{ry}" width="{w}" height="{bar_h}" fill="{color}"><title>{label} — {name}: {count} ({share:.1}%)</title></rect>"#,
+                x = n(x),
+                ry = n(y + label_h),
+                w = n(w.max(0.5)),
+                bar_h = n(bar_h),
+                color = g.color,
+                label = text(&r.label),
+                name = text(&g.name),
+                count = number(v, 1.0),
+            );
+            let inside = format!("{share:.0}%");
+            if w >= text_width(&inside, font) + 6.0 {
+                let _ = write!(
+                    s,
+                    r##"<text x="{cx}" y="{ty}" text-anchor="middle" font-size="{font}" fill="#fff" pointer-events="none">{inside}</text>"##,
+                    cx = n(x + w / 2.0),
+                    ty = n(y + label_h + bar_h / 2.0 + font / 3.0),
+                );
+            }
+            x += w;
+        }
+    }
     s.push_str("</svg>");
     s
 }
@@ -180,150 +362,254 @@ struct XAxis {
     label: String,
 }
 
-fn line_chart(title: &str, series: &[Series], x_axis: XAxis, y_label: &str) -> String {
+fn color_of(series: &[Series], i: usize) -> &'static str {
+    series[i].color.unwrap_or(PALETTE[i % PALETTE.len()])
+}
+
+fn line_chart(title: &str, series: &[Series], x_axis: XAxis, y_label: &str, frame: &Frame, hover: Hover) -> String {
     let drawn: Vec<(usize, &Series)> =
         series.iter().enumerate().filter(|(_, s)| s.finite_points().next().is_some()).collect();
     if drawn.is_empty() {
-        return no_data(title, WIDTH, HEIGHT);
+        return no_data(title, frame, frame.height);
     }
-    let legend = if series.len() > 1 { legend_rows(series) } else { Vec::new() };
-    let top = MARGIN_TOP + LEGEND_ROW * legend.len() as f64;
-    let height = HEIGHT + LEGEND_ROW * legend.len() as f64;
+    let font = frame.font;
+    let left_edge = frame.margin_left;
+    let right = frame.width - frame.margin_right;
+    let legend = if series.len() > 1 {
+        legend_layout(series.iter().map(|s| s.name.as_str()), left_edge, right, font)
+    } else {
+        Vec::new()
+    };
+    let legend_rows = legend.iter().map(|(row, _)| *row).max().map_or(0, |r| r + 1);
+    let legend_row = font + 6.0;
+    let extra_rows = legend_rows + usize::from(frame.y_label_above);
+    let top = MARGIN_TOP + legend_row * extra_rows as f64;
+    let height = frame.height + legend_row * extra_rows as f64;
     let bottom = height - MARGIN_BOTTOM;
-    let right = WIDTH - MARGIN_RIGHT;
     let y_hi = drawn.iter().flat_map(|(_, s)| s.finite_points()).map(|(_, y)| y).fold(0.0, f64::max);
     let (y_max, y_step) = nice_scale(y_hi);
     let x_span = if x_axis.max > x_axis.min { x_axis.max - x_axis.min } else { 1.0 };
-    let px = |x: f64| MARGIN_LEFT + (x - x_axis.min) / x_span * (right - MARGIN_LEFT);
+    let px = |x: f64| left_edge + (x - x_axis.min) / x_span * (right - left_edge);
     let py = |y: f64| bottom - y.max(0.0) / y_max * (bottom - top);
 
-    let mut s = open(title, WIDTH, height);
-    s.push_str(&heading(title));
+    let mut s = open(title, frame, height);
+    s.push_str(&heading(title, frame));
     // Grid and y ticks.
     for t in tick_values(0.0, y_max, y_step) {
         let _ = write!(
             s,
-            r#"<line x1="{l}" y1="{y}" x2="{r}" y2="{y}" stroke="{GRID}"/><text x="{tx}" y="{ty}" text-anchor="end" font-size="{FONT}" fill="{AXIS}">{label}</text>"#,
-            l = n(MARGIN_LEFT),
+            r#"<line x1="{l}" y1="{y}" x2="{r}" y2="{y}" stroke="{GRID}"/><text x="{tx}" y="{ty}" text-anchor="end" font-size="{font}" fill="{AXIS}">{label}</text>"#,
+            l = n(left_edge),
             r = n(right),
             y = n(py(t)),
-            tx = n(MARGIN_LEFT - 6.0),
-            ty = n(py(t) + 4.0),
+            tx = n(left_edge - 6.0),
+            ty = n(py(t) + font / 3.0),
             label = number(t, y_step),
         );
     }
-    // X ticks.
+    // X ticks: a label is left out when it would touch the one before; the last one ends at
+    // the edge rather than run past it.
+    let mut shown_to = f64::NEG_INFINITY;
     for (x, label) in &x_axis.ticks {
+        let at = px(*x);
+        let w = text_width(label, font);
+        let (anchor, from, to) =
+            if at + w / 2.0 > frame.width - 2.0 { ("end", at - w, at) } else { ("middle", at - w / 2.0, at + w / 2.0) };
+        let shown = if from >= shown_to + 4.0 {
+            shown_to = to;
+            text(label)
+        } else {
+            String::new()
+        };
         let _ = write!(
             s,
-            r#"<line x1="{x}" y1="{b}" x2="{x}" y2="{b6}" stroke="{AXIS}"/><line x1="{x}" y1="{top}" x2="{x}" y2="{b}" stroke="{GRID}"/><text x="{x}" y="{ty}" text-anchor="middle" font-size="{FONT}" fill="{AXIS}">{label}</text>"#,
-            x = n(px(*x)),
+            r#"<line x1="{x}" y1="{b}" x2="{x}" y2="{b6}" stroke="{AXIS}"/><line x1="{x}" y1="{top}" x2="{x}" y2="{b}" stroke="{GRID}"/><text x="{x}" y="{ty}" text-anchor="{anchor}" font-size="{font}" fill="{AXIS}">{shown}</text>"#,
+            x = n(at),
             b = n(bottom),
             b6 = n(bottom + 5.0),
             top = n(top),
-            ty = n(bottom + 18.0),
-            label = text(label),
+            ty = n(bottom + font + 6.0),
         );
     }
     // Axes and their labels.
     let _ = write!(
         s,
-        r#"<path d="M{l},{top} V{b} H{r}" fill="none" stroke="{AXIS}"/><text x="{cx}" y="{ly}" text-anchor="middle" font-size="{FONT}" fill="{AXIS}">{x_label}</text><text transform="translate(14 {cy}) rotate(-90)" text-anchor="middle" font-size="{FONT}" fill="{AXIS}">{y_label}</text>"#,
-        l = n(MARGIN_LEFT),
+        r#"<path d="M{l},{top} V{b} H{r}" fill="none" stroke="{AXIS}"/><text x="{cx}" y="{ly}" text-anchor="middle" font-size="{font}" fill="{AXIS}">{x_label}</text>"#,
+        l = n(left_edge),
         top = n(top),
         b = n(bottom),
         r = n(right),
-        cx = n((MARGIN_LEFT + right) / 2.0),
+        cx = n((left_edge + right) / 2.0),
         ly = n(height - 8.0),
-        x_label = text(&x_axis.label),
-        cy = n((top + bottom) / 2.0),
-        y_label = text(y_label),
+        x_label = text(&fit(&x_axis.label, frame.width - 16.0, font)),
     );
+    if frame.y_label_above {
+        let _ = write!(
+            s,
+            r#"<text x="12" y="{y}" font-size="{font}" fill="{AXIS}">{y_label}</text>"#,
+            y = n(top - 12.0),
+            y_label = text(&fit(y_label, frame.width - 24.0, font)),
+        );
+    } else {
+        let _ = write!(
+            s,
+            r#"<text transform="translate({yx} {cy}) rotate(-90)" text-anchor="middle" font-size="{font}" fill="{AXIS}">{y_label}</text>"#,
+            yx = n(font + 2.0),
+            cy = n((top + bottom) / 2.0),
+            y_label = text(y_label),
+        );
+    }
     // Data.
-    for (i, series) in &drawn {
-        let color = PALETTE[i % PALETTE.len()];
-        let points: Vec<(f64, f64)> = series.finite_points().map(|(x, y)| (px(x), py(y))).collect();
+    for (i, line) in &drawn {
+        let color = color_of(series, *i);
+        let points: Vec<(f64, f64)> = line.finite_points().map(|(x, y)| (px(x), py(y))).collect();
         let mut d = String::new();
         for (k, (x, y)) in points.iter().enumerate() {
             let _ = write!(d, "{}{},{}", if k == 0 { "M" } else { " L" }, n(*x), n(*y));
         }
-        let dash = if series.dashed { r#" stroke-dasharray="6 4""# } else { "" };
+        let dash = if line.dashed { r#" stroke-dasharray="6 4""# } else { "" };
         let _ = write!(
             s,
             r#"<path class="series" d="{d}" fill="none" stroke="{color}" stroke-width="2" stroke-linejoin="round"{dash}><title>{name}</title></path>"#,
-            name = text(&series.name),
+            name = text(&line.name),
         );
-        if let [(x, y)] = points[..] {
-            let _ = write!(s, r#"<circle cx="{}" cy="{}" r="3" fill="{color}"/>"#, n(x), n(y));
+        match &hover {
+            Hover::Points(labels) => {
+                for ((x, y), label) in points.iter().zip(labels.get(*i).into_iter().flatten()) {
+                    let _ = write!(
+                        s,
+                        r#"<circle class="point" cx="{}" cy="{}" r="3" fill="{color}"><title>{}</title></circle>"#,
+                        n(*x),
+                        n(*y),
+                        text(label)
+                    );
+                }
+            }
+            Hover::Columns { .. } => {
+                if let [(x, y)] = points[..] {
+                    let _ = write!(s, r#"<circle cx="{}" cy="{}" r="3" fill="{color}"/>"#, n(x), n(y));
+                }
+            }
+        }
+    }
+    // Hover columns: every series' value at each x.
+    if let Hover::Columns { step } = hover {
+        let mut xs: Vec<f64> = drawn.iter().flat_map(|(_, s)| s.finite_points().map(|(x, _)| x)).collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        for (k, x) in xs.iter().enumerate() {
+            let from = if k == 0 { px(*x) } else { (px(xs[k - 1]) + px(*x)) / 2.0 };
+            let to = if k + 1 == xs.len() { px(*x) } else { (px(*x) + px(xs[k + 1])) / 2.0 };
+            let (from, to) = if xs.len() == 1 { (left_edge, right) } else { (from.max(left_edge), to.min(right)) };
+            let when = if step > 1.0 {
+                format!("seconds {}–{}", number(*x, 1.0), number(x + step - 1.0, 1.0))
+            } else {
+                format!("second {}", number(*x, 1.0))
+            };
+            let values: Vec<String> = drawn
+                .iter()
+                .filter_map(|(_, s)| {
+                    let (_, y) = s.finite_points().find(|(px, _)| px == x)?;
+                    Some(format!("{} {}", s.name, s.value(y)))
+                })
+                .collect();
+            let _ = write!(
+                s,
+                r#"<rect class="hover" x="{x0}" y="{top}" width="{w}" height="{h}" fill="transparent"><title>{when}: {values}</title></rect>"#,
+                x0 = n(from),
+                top = n(top),
+                w = n((to - from).max(1.0)),
+                h = n(bottom - top),
+                values = text(&values.join(" · ")),
+            );
         }
     }
     // Legend.
-    for (row, items) in legend.iter().enumerate() {
-        let y = 32.0 + LEGEND_ROW * row as f64;
-        for (i, x) in items {
-            let color = PALETTE[i % PALETTE.len()];
-            let dash = if series[*i].dashed { r#" stroke-dasharray="6 4""# } else { "" };
-            let _ = write!(
-                s,
-                r#"<line x1="{x0}" y1="{ly}" x2="{x1}" y2="{ly}" stroke="{color}" stroke-width="3"{dash}/><text x="{tx}" y="{ty}" font-size="{FONT}" fill="{TEXT}">{name}</text>"#,
-                x0 = n(*x),
-                x1 = n(x + 18.0),
-                ly = n(y - 4.0),
-                tx = n(x + 23.0),
-                ty = n(y),
-                name = text(&series[*i].name),
-            );
-        }
+    for ((row, x), (i, series_item)) in legend.iter().zip(series.iter().enumerate()) {
+        let y = 28.0 + legend_row * (*row as f64 + 1.0) - 4.0;
+        let color = color_of(series, i);
+        let dash = if series_item.dashed { r#" stroke-dasharray="6 4""# } else { "" };
+        let _ = write!(
+            s,
+            r#"<line x1="{x0}" y1="{ly}" x2="{x1}" y2="{ly}" stroke="{color}" stroke-width="3"{dash}/><text x="{tx}" y="{ty}" font-size="{font}" fill="{TEXT}">{name}</text>"#,
+            x0 = n(*x),
+            x1 = n(x + 18.0),
+            ly = n(y - font / 3.0),
+            tx = n(x + 23.0),
+            ty = n(y),
+            name = text(&series_item.name),
+        );
     }
     s.push_str("</svg>");
     s
 }
 
-/// Legend items laid out in rows: (series index, x) per row.
-fn legend_rows(series: &[Series]) -> Vec<Vec<(usize, f64)>> {
-    let mut rows: Vec<Vec<(usize, f64)>> = vec![Vec::new()];
-    let mut x = MARGIN_LEFT;
-    for (i, s) in series.iter().enumerate() {
-        let width = 23.0 + text_width(&s.name).min(220.0) + 16.0;
-        if x + width > WIDTH - MARGIN_RIGHT && x > MARGIN_LEFT {
-            rows.push(Vec::new());
-            x = MARGIN_LEFT;
+/// Legend items laid out in rows from `left` to `right`: (row, x) per item.
+fn legend_layout<'a>(names: impl Iterator<Item = &'a str>, left: f64, right: f64, font: f64) -> Vec<(usize, f64)> {
+    let mut out = Vec::new();
+    let (mut row, mut x) = (0, left);
+    for name in names {
+        let width = 23.0 + text_width(name, font).min(right - left - 23.0) + 14.0;
+        if x + width > right && x > left {
+            row += 1;
+            x = left;
         }
-        rows.last_mut().expect("a row").push((i, x));
+        out.push((row, x));
         x += width;
     }
-    rows
+    out
 }
 
-fn open(title: &str, width: f64, height: f64) -> String {
+fn open(title: &str, frame: &Frame, height: f64) -> String {
     format!(
-        r#"<svg class="chart" role="img" aria-label="{label}" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet"><title>{title}</title>"#,
+        r#"<svg class="chart {class}" role="img" aria-label="{label}" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet"><title>{title}</title>"#,
+        class = frame.class,
         label = escape(&one_line(title), true),
-        w = n(width),
+        w = n(frame.width),
         h = n(height),
         title = text(title),
     )
 }
 
-fn heading(title: &str) -> String {
+/// The chart's visible title: two units larger than its text, smaller (down to the text's
+/// size) when it would not fit, and cut with "…" when even that does not fit (the `<title>`
+/// and `aria-label` keep it whole).
+fn heading(title: &str, frame: &Frame) -> String {
+    let room = frame.width - 24.0;
+    let size = (room / text_width(title, 1.0)).clamp(frame.font, frame.font + 2.0);
     format!(
-        r#"<text x="{}" y="18" font-size="14" font-weight="600" fill="{TEXT}">{}</text>"#,
-        n(MARGIN_LEFT),
-        text(title)
+        r#"<text x="12" y="18" font-size="{}" font-weight="600" fill="{TEXT}">{}</text>"#,
+        n(size),
+        text(&fit(title, room, size))
     )
 }
 
-fn no_data(title: &str, width: f64, height: f64) -> String {
-    let mut s = open(title, width, height);
-    s.push_str(&heading(title));
+/// `s`, cut with "…" to fit `width` at `font`.
+fn fit(s: &str, width: f64, font: f64) -> String {
+    if text_width(s, font) <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if text_width(&out, font) + text_width(&format!("{c}…"), font) > width {
+            break;
+        }
+        out.push(c);
+    }
+    format!("{}…", out.trim_end())
+}
+
+fn no_data(title: &str, frame: &Frame, height: f64) -> String {
+    let mut s = open(title, frame, height);
+    s.push_str(&heading(title, frame));
     let _ = write!(
         s,
         r#"<rect class="frame" x="{l}" y="{t}" width="{w}" height="{h}" fill="none" stroke="{GRID}"/><text class="no-data" x="{cx}" y="{cy}" text-anchor="middle" font-size="14" fill="{AXIS}">no data</text></svg>"#,
-        l = n(MARGIN_LEFT),
+        l = n(frame.margin_left),
         t = n(MARGIN_TOP),
-        w = n(width - MARGIN_LEFT - MARGIN_RIGHT),
+        w = n(frame.width - frame.margin_left - frame.margin_right),
         h = n(height - MARGIN_TOP - 10.0),
-        cx = n(width / 2.0),
+        cx = n(frame.width / 2.0),
         cy = n((height + MARGIN_TOP) / 2.0),
     );
     s
@@ -373,9 +659,9 @@ fn text(s: &str) -> String {
     escape(&one_line(s), false)
 }
 
-/// Rough rendered width of a label at [`FONT`]: wide characters (Hangul, CJK) count double.
-fn text_width(s: &str) -> f64 {
-    s.chars().map(|c| if (c as u32) >= 0x1100 { 12.0 } else { 7.0 }).sum()
+/// Rough rendered width of a label at `font`: wide characters (Hangul, CJK) count double.
+fn text_width(s: &str, font: f64) -> f64 {
+    s.chars().map(|c| if (c as u32) >= 0x1100 { 1.0 } else { 0.58 }).sum::<f64>() * font
 }
 
 #[cfg(test)]
@@ -386,7 +672,7 @@ mod tests {
         for bad in ["NaN", "inf", "Infinity"] {
             assert!(!svg.contains(bad), "{bad} in {svg}");
         }
-        assert!(svg.starts_with("<svg class=\"chart\" role=\"img\" aria-label=\""), "{svg}");
+        assert!(svg.starts_with("<svg class=\"chart wide\" role=\"img\" aria-label=\""), "{svg}");
         assert!(svg.contains("<title>"), "{svg}");
         assert!(svg.contains("viewBox=\"0 0 "), "{svg}");
         assert!(svg.ends_with("</svg>"), "{svg}");
@@ -400,7 +686,7 @@ mod tests {
     #[test]
     fn percentile_axis_is_log_scaled() {
         let points = vec![(0.0, 1.0), (50.0, 2.0), (90.0, 3.0), (99.0, 5.0), (99.9, 8.0), (99.99, 12.0), (100.0, 20.0)];
-        let svg = percentile_chart("latency", &[Series::new("transfer.withdraw", points)]);
+        let svg = percentile_chart("latency", &[Series::new("transfer.withdraw", points)], &WIDE);
         assert_clean(&svg);
         for label in [">50<", ">90<", ">99<", ">99.9<", ">99.99<"] {
             assert!(svg.contains(label), "{label} in {svg}");
@@ -419,13 +705,13 @@ mod tests {
         for gap in &gaps[2..5] {
             assert!((gap - gaps[2]).abs() < 0.2, "{gaps:?}");
         }
-        assert_eq!(xs[6], WIDTH - MARGIN_RIGHT, "p100 at the right edge");
-        assert_eq!(xs[5], WIDTH - MARGIN_RIGHT, "p99.99 at the right edge of a four-nines axis");
+        assert_eq!(xs[6], WIDE.width - WIDE.margin_right, "p100 at the right edge");
+        assert_eq!(xs[5], WIDE.width - WIDE.margin_right, "p99.99 at the right edge of a four-nines axis");
     }
 
     #[test]
     fn percentile_axis_grows_with_the_data() {
-        let svg = percentile_chart("latency", &[Series::new("a", vec![(50.0, 1.0), (99.9999, 2.0)])]);
+        let svg = percentile_chart("latency", &[Series::new("a", vec![(50.0, 1.0), (99.9999, 2.0)])], &WIDE);
         assert_clean(&svg);
         assert!(svg.contains(">99.9999<"), "{svg}");
         assert!(!svg.contains(">99.99999<"), "{svg}");
@@ -435,7 +721,7 @@ mod tests {
     fn time_chart_has_axes_ticks_legend_and_lines() {
         let rps = Series::new("requests/s", (0..30).map(|s| (f64::from(s), 100.0 + f64::from(s % 7))).collect());
         let errs = Series::new("errors/s", (0..30).map(|s| (f64::from(s), f64::from(s % 3))).collect());
-        let svg = time_chart("throughput", "requests per second", &[rps, errs]);
+        let svg = time_chart("throughput", "requests per second", &[rps, errs], &WIDE, 1.0);
         assert_clean(&svg);
         assert_eq!(path_data(&svg).len(), 2);
         assert!(path_data(&svg).iter().all(|d| d.starts_with('M') && d.matches(" L").count() == 29));
@@ -446,7 +732,7 @@ mod tests {
 
     #[test]
     fn single_points_are_visible() {
-        let svg = time_chart("t", "ms", &[Series::new("p50", vec![(0.0, 3.0)])]);
+        let svg = time_chart("t", "ms", &[Series::new("p50", vec![(0.0, 3.0)])], &WIDE, 1.0);
         assert_clean(&svg);
         assert!(svg.contains("<circle"), "{svg}");
     }
@@ -458,7 +744,7 @@ mod tests {
             Bar { label: "A0326".into(), value: 20.0, color: WARN },
             Bar { label: "none".into(), value: 0.0, color: BAD },
         ];
-        let svg = bar_chart("rsp_code", &bars);
+        let svg = bar_chart("rsp_code", &bars, &WIDE);
         assert_clean(&svg);
         assert_eq!(svg.matches("<rect").count(), 3);
         assert!(svg.contains(">980 (98.0%)<") && svg.contains(">20 (2.0%)<") && svg.contains(">0 (0.0%)<"), "{svg}");
@@ -469,14 +755,14 @@ mod tests {
     fn empty_and_non_finite_data_say_no_data() {
         let nan = Series::new("x", vec![(f64::NAN, 1.0), (1.0, f64::INFINITY), (f64::NEG_INFINITY, 2.0)]);
         for svg in [
-            percentile_chart("p", &[]),
-            percentile_chart("p", std::slice::from_ref(&nan)),
-            time_chart("t", "ms", &[]),
-            time_chart("t", "ms", &[Series::new("empty", vec![])]),
-            time_chart("t", "ms", std::slice::from_ref(&nan)),
-            bar_chart("b", &[]),
-            bar_chart("b", &[Bar { label: "x".into(), value: f64::NAN, color: BAD }]),
-            bar_chart("b", &[Bar { label: "x".into(), value: 0.0, color: BAD }]),
+            percentile_chart("p", &[], &WIDE),
+            percentile_chart("p", std::slice::from_ref(&nan), &WIDE),
+            time_chart("t", "ms", &[], &WIDE, 1.0),
+            time_chart("t", "ms", &[Series::new("empty", vec![])], &WIDE, 1.0),
+            time_chart("t", "ms", std::slice::from_ref(&nan), &WIDE, 1.0),
+            bar_chart("b", &[], &WIDE),
+            bar_chart("b", &[Bar { label: "x".into(), value: f64::NAN, color: BAD }], &WIDE),
+            bar_chart("b", &[Bar { label: "x".into(), value: 0.0, color: BAD }], &WIDE),
         ] {
             assert_clean(&svg);
             assert!(svg.contains(">no data<"), "{svg}");
@@ -484,13 +770,13 @@ mod tests {
         }
         // Partly bad data: the good points are drawn.
         let mixed = Series::new("x", vec![(0.0, f64::NAN), (1.0, 2.0), (2.0, 3.0), (f64::INFINITY, 1.0)]);
-        let svg = time_chart("t", "ms", &[mixed]);
+        let svg = time_chart("t", "ms", &[mixed], &WIDE, 1.0);
         assert_clean(&svg);
         assert_eq!(path_data(&svg).len(), 1);
-        let svg = percentile_chart("p", &[Series::new("x", vec![(50.0, f64::NAN), (99.0, 1e300), (99.9, 2.0)])]);
+        let svg = percentile_chart("p", &[Series::new("x", vec![(50.0, f64::NAN), (99.0, 1e300), (99.9, 2.0)])], &WIDE);
         assert_clean(&svg);
         // All-zero values and a single second still give finite scales.
-        assert_clean(&time_chart("t", "ms", &[Series::new("zero", vec![(5.0, 0.0), (5.0, 0.0)])]));
+        assert_clean(&time_chart("t", "ms", &[Series::new("zero", vec![(5.0, 0.0), (5.0, 0.0)])], &WIDE, 1.0));
     }
 
     #[test]
@@ -499,12 +785,14 @@ mod tests {
             "<script>alert(1)</script>",
             "a & b",
             &[Series::new("<b>x</b>", vec![(0.0, 1.0), (1.0, 2.0)]), Series::new("\"q\"", vec![(0.0, 1.0)])],
+            &WIDE,
+            1.0,
         );
         assert!(!svg.contains("<script") && !svg.contains("<b>"), "{svg}");
         assert!(svg.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(svg.contains("aria-label=\"&lt;script&gt;alert(1)&lt;/script&gt;\""));
         assert!(svg.contains(">a &amp; b<"));
-        let svg = bar_chart("x", &[Bar { label: "<img src=x>".into(), value: 1.0, color: GOOD }]);
+        let svg = bar_chart("x", &[Bar { label: "<img src=x>".into(), value: 1.0, color: GOOD }], &WIDE);
         assert!(!svg.contains("<img"), "{svg}");
     }
 

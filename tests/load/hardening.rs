@@ -167,7 +167,18 @@ fn interrupted_by(signal: &str, expected: i32) {
     let dir = scratch(&format!("signal-{signal}"));
     profile(&dir, "p.yaml", "name: long\nmodel: { kind: closed, users: 2, duration: 60s }\nmix: [{ call: user.me }]\n");
     let mut child = Command::new(env!("CARGO_BIN_EXE_obharness"))
-        .args(["load", "p.yaml", "--json", "run.json"])
+        .args([
+            "load",
+            "p.yaml",
+            "--json",
+            "run.json",
+            "--html",
+            "run.html",
+            "--markdown",
+            "run.md",
+            "--junit",
+            "run.xml",
+        ])
         .current_dir(&dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -210,6 +221,21 @@ fn interrupted_by(signal: &str, expected: i32) {
     assert_eq!((r["passed"].as_bool(), r["aborted"].as_bool()), (Some(false), Some(true)));
     assert!(r["duration_ms"].as_u64().unwrap() < 20_000);
     assert!(out.contains(&format!("INTERRUPTED by SIG{signal}")), "{out}");
+    assert!(out.contains(&format!("FAIL — interrupted by SIG{signal} after ")), "{out}");
+    assert!(!out.lines().last().unwrap_or("").ends_with(" 0 failed"), "{out}");
+    // Every report says so.
+    let html = std::fs::read_to_string(dir.join("run.html")).unwrap();
+    assert!(html.contains("id=\"interrupted\"") && html.contains(&format!("stopped by SIG{signal}")), "html");
+    assert!(html.contains(&format!("<span id=\"headline\">interrupted by SIG{signal} after ")), "html headline");
+    let md = std::fs::read_to_string(dir.join("run.md")).unwrap();
+    assert!(md.contains(&format!("> **Interrupted** by SIG{signal}")) && md.contains("**FAIL — interrupted"), "{md}");
+    let junit = std::fs::read_to_string(dir.join("run.xml")).unwrap();
+    assert!(
+        junit.contains(&format!(
+            "<failure message=\"interrupted by SIG{signal}: partial results, never a pass\" type=\"interrupted\"/>"
+        )),
+        "{junit}"
+    );
 }
 
 #[cfg(unix)]

@@ -479,7 +479,10 @@ mod tests {
     fn load_content() {
         let html = load_html(&sample_load_report());
         assert!(html.contains("<span class=\"verdict fail\" id=\"verdict\">FAIL</span>"));
-        assert!(html.contains("1 of 2 thresholds passed — 4000 requests at 400.00/s, 0.50 % errors"));
+        assert!(html.contains(
+            "<span id=\"headline\">1 of 3 baseline checks regressed (1 within noise) · 1 of 2 thresholds failed</span>"
+        ));
+        assert!(html.contains("<p id=\"count-line\">4000 requests at 400.00 req/s, 0.50 % errors"));
         // p50/p90/p95/p99/p99.9/max in ms with two decimals.
         assert!(html.contains(
             "<td class=\"num\">2.00</td><td class=\"num\">4.20</td><td class=\"num\">5.80</td><td class=\"num\">10.40</td><td class=\"num\">19.60</td><td class=\"num\">42.00</td>"
@@ -488,14 +491,15 @@ mod tests {
         assert!(html.contains("title=\"은행거래고유번호 중복\">A0326 15</span>"));
         assert!(html.contains("<b>3</b>late starts") && html.contains("<b>1</b>dropped"));
         assert!(html.contains(
-            "<td class=\"num\">9.00 ms</td><td class=\"num\">10.40 ms</td><td class=\"num worse\">+15.56 %</td>"
+            "<td class=\"num\">9.00 ms</td><td class=\"num\">10.40 ms</td><td class=\"num worse\">15.6 % slower</td>"
         ));
-        assert!(html.contains("<td class=\"num better\">-3.33 %</td>"));
+        assert!(html.contains("<td class=\"num better\">3.3 % faster</td>"));
         assert!(!html.contains("id=\"aborted\""));
         for id in ["chart-percentiles", "chart-throughput", "chart-latency-time", "chart-rsp-codes"] {
             let at = html.find(&format!("id=\"{id}\"")).unwrap();
             let chart = &html[at..at + html[at..].find("</figure>").unwrap()];
-            assert!(chart.contains("<svg class=\"chart\" role=\"img\""), "{id}");
+            assert!(chart.contains("<svg class=\"chart wide\" role=\"img\""), "{id}");
+            assert!(chart.contains("<svg class=\"chart narrow\" role=\"img\""), "{id}");
             assert!(chart.contains("<path class=\"series\" d=\"M") || chart.contains("<rect x="), "{id}");
         }
 
@@ -506,6 +510,7 @@ mod tests {
             users: Some(50),
             rate: None,
             stages: vec![],
+            summary: "50 users for 10 s, all started at once".into(),
         };
         closed.late_starts = 0;
         closed.dropped = 0;
@@ -517,6 +522,7 @@ mod tests {
         assert!(html.contains("id=\"interrupted\"") && html.contains("stopped by SIGINT"), "interrupted run");
         assert!(!html.contains("id=\"aborted\""), "one banner");
         assert!(!html.contains("late starts") && !html.contains("id=\"baseline\""));
-        assert!(html.contains("<dd>closed, 50 users</dd>"));
+        assert!(html.contains("<dd>closed — 50 users for 10 s, all started at once</dd>"));
+        assert!(!html.contains("<dt>Stages</dt>"), "one stage is no ramp");
     }
 }
