@@ -210,8 +210,36 @@ fn conformance_report_in_chromium() {
     assert!(!page.dom.contains("id=\"filter\" hidden"), "the filter is shown once the script ran");
     assert!(page.dom.contains("<span class=\"muted\" id=\"shown\">10 of 10 scenarios shown</span>"));
     assert!(page.dom.contains("id=\"coverage-codes\"") && page.dom.contains("id=\"quirks\""));
+    // The failures lead the page, each with the KFTC rule it breaks and a request to replay.
+    let failures = page.dom.find("<section id=\"failures\">").expect("a failures section");
+    assert!(failures < page.dom.find("<section id=\"coverage\">").unwrap(), "failures come before the matrix");
+    assert!(page.dom.contains("KFTC 오픈뱅킹 응답코드 처리 안내 — A0326"), "the rule in KFTC's words");
+    assert!(page.dom.contains("<pre class=\"curl\">curl -sS -X POST"), "the request as curl");
     assert_eq!(png_size(&png), (1280, 2000));
     eprintln!("screenshot: {}", png.display());
+
+    // At 1,400 px and on a phone (390 px): nothing wider than the window, no text under 11 px.
+    let dir = load_out_dir();
+    let html = fs::read_to_string(&page_path).unwrap().replace("</body>", &format!("{LAYOUT_PROBE}\n</body>"));
+    let desktop = dir.join("conformance-probed.html");
+    fs::write(&desktop, &html).unwrap();
+    let png = dir.join("conformance-1400.png");
+    let page = open_sized(&chromium, &file_url(&desktop), Some(&png), (1400, 3000));
+    let p = probe(&page.dom);
+    assert!(p["scrollWidth"].as_u64() <= p["clientWidth"].as_u64(), "horizontal overflow at 1,400 px: {p}");
+    assert_eq!(png_size(&png), (1400, 3000));
+    eprintln!("screenshot: {} ({p})", png.display());
+    let phone = dir.join("conformance-phone.html");
+    fs::write(&phone, phone_frame(&html, 20_000)).unwrap();
+    let png = dir.join("conformance-390.png");
+    let page = open_sized(&chromium, &file_url(&phone), Some(&png), (390, 3000));
+    assert!(page.console.is_empty(), "console output:\n{}", page.console.join("\n"));
+    let p = probe(&page.dom);
+    assert_eq!(p["clientWidth"].as_u64(), Some(390), "{p}");
+    assert!(p["scrollWidth"].as_u64() <= Some(390), "the page is wider than the phone: {p}");
+    assert!(p["minHtml"].as_f64().unwrap() >= 11.0, "text below 11 px: {p}");
+    assert_eq!(png_size(&png), (390, 3000));
+    eprintln!("screenshot: {} ({p})", png.display());
 }
 
 #[test]
@@ -408,13 +436,18 @@ fn step(index: usize, name: &str, action: &str, outcome: Outcome, failures: Vec<
         action: action.into(),
         outcome,
         duration_ms: 4 + index as u64,
+        // As the runner records a request: method, URL and the parameters sent.
         request: Some(json!({
-            "bank_tran_id": format!("M202300001U00000000{index}"),
-            "cntr_account_type": "N",
-            "dps_print_content": "쇼핑몰환불",
-            "tran_amt": "1000",
-            "req_client_name": "홍길동",
-            "transfer_purpose": "TR"
+            "method": "POST",
+            "url": "https://testapi.openbanking.or.kr/v2.0/transfer/withdraw/fin_num",
+            "params": {
+                "bank_tran_id": format!("M202300001U00000000{index}"),
+                "cntr_account_type": "N",
+                "dps_print_content": "쇼핑몰환불",
+                "tran_amt": "1000",
+                "req_client_name": "홍길동",
+                "transfer_purpose": "TR"
+            }
         })),
         http_status: Some(200),
         response: Some(json!({
@@ -426,7 +459,7 @@ fn step(index: usize, name: &str, action: &str, outcome: Outcome, failures: Vec<
             "balance_amt": "999000"
         })),
         failures,
-        api: None,
+        api: action.strip_prefix("call ").map(String::from),
         checks: Vec::new(),
     }
 }
