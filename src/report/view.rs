@@ -269,7 +269,7 @@ pub fn failure_briefs(report: &RunReport) -> Vec<FailureBrief<'_>> {
                 step,
                 consequence: step.and_then(|s| consequence(r, s)),
                 rules: step.map(kftc_rules).unwrap_or_default(),
-                curl: step.and_then(curl),
+                curl: step.and_then(curl).map(|c| replayable(c, &report.target.base_url)),
             }
         })
         .collect()
@@ -363,6 +363,22 @@ pub fn kftc_rules(step: &StepResult) -> Vec<String> {
     }
     out.dedup();
     out
+}
+
+/// A curl command against an embedded simulator names a port that is gone once the run ends:
+/// its origin becomes `$OBH_BASE_URL`, to point at an `obharness sim` (or any target).
+fn replayable(curl: String, target_base_url: &str) -> String {
+    if target_base_url.starts_with("http://") || target_base_url.starts_with("https://") {
+        return curl;
+    }
+    match curl.find("'http://127.0.0.1:") {
+        Some(at) => {
+            let rest = &curl[at + 1..];
+            let path_at = rest["http://".len()..].find('/').map_or(rest.len(), |i| i + "http://".len());
+            format!("{}\"$OBH_BASE_URL\"'{}", &curl[..at], &rest[path_at..])
+        }
+        None => curl,
+    }
 }
 
 /// The step's request as a curl command: the redacted parameters as sent (masked values
@@ -465,6 +481,13 @@ mod tests {
         assert!(c.contains("$ACCESS_TOKEN"), "{c}");
         let c = curl(&withdraw).unwrap();
         assert!(c.contains("--data '{") && c.contains("[redacted]"), "{c}");
+        // Against the embedded simulator the port is gone after the run: the origin is a variable.
+        let c = replayable(curl(&step).unwrap(), "in-process (127.0.0.1:ephemeral)");
+        assert!(c.starts_with("curl -sS -X GET \"$OBH_BASE_URL\"'/v2.0/account/balance/fin_num?"), "{c}");
+        assert_eq!(
+            replayable("curl 'http://127.0.0.1:1/x'".into(), "http://127.0.0.1:1"),
+            "curl 'http://127.0.0.1:1/x'"
+        );
     }
 
     #[test]
