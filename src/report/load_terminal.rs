@@ -8,16 +8,18 @@ use crate::report::view::ms;
 fn row(s: &ApiStats) -> String {
     let codes: Vec<String> = s.rsp_codes.iter().map(|(k, v)| format!("{k}:{v}")).collect();
     format!(
-        "{:<26} {:>9} {:>9.1} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7} {:>7}  {}",
+        "{:<26} {:>9} {:>9.1} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7}  {}",
         s.api,
         s.count,
         s.rate,
+        ms(s.min_us),
         ms(s.p50_us),
         ms(s.p90_us),
         ms(s.p95_us),
         ms(s.p99_us),
         ms(s.p999_us),
         ms(s.max_us),
+        format!("{:.2}", s.stddev_us / 1000.0),
         s.refused,
         s.failed,
         codes.join(" ")
@@ -30,8 +32,20 @@ pub fn write(r: &LoadReport, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "{:<26} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7} {:>7}  rsp_codes",
-        "api (latency in ms)", "requests", "req/s", "p50", "p90", "p95", "p99", "p99.9", "max", "refused", "failed"
+        "{:<26} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>7} {:>7}  rsp_codes",
+        "api (latency in ms)",
+        "requests",
+        "req/s",
+        "min",
+        "p50",
+        "p90",
+        "p95",
+        "p99",
+        "p99.9",
+        "max",
+        "std-dev",
+        "refused",
+        "failed"
     )?;
     writeln!(out, "(latency of good answers only; refused = unexpected rsp_code, failed = no answer)")?;
     for s in &r.apis {
