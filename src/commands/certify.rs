@@ -60,16 +60,10 @@ pub fn certify(cmd: CertifyCommand) -> anyhow::Result<u8> {
             return Ok(exit::USAGE);
         }
     };
-    let mut evidence = match cmd.evidence.out().as_ref().map(crate::evidence::command::start).transpose() {
+    let mut evidence = match cmd.evidence.start(scenarios.iter().map(|s| s.path.as_path())) {
         Ok(e) => e,
-        Err(why) => {
-            eprintln!("error: {why}");
-            return Ok(exit::USAGE);
-        }
+        Err(code) => return Ok(code),
     };
-    if let Some(c) = &mut evidence {
-        c.scenarios(scenarios.iter().map(|s| s.path.as_path()));
-    }
     let style = terminal::Style::from_env();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;

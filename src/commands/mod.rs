@@ -59,6 +59,26 @@ impl EvidenceArgs {
     pub fn out(&self) -> Option<EvidenceOut> {
         self.evidence.clone().map(|file| EvidenceOut { file, sign_key: self.sign_key.clone() })
     }
+
+    /// Starts collecting the bundle, when one was asked for, before the first request, with
+    /// the scenario files; a key that cannot be read is the user's to fix (the exit code).
+    fn start<'a>(
+        &self,
+        scenarios: impl Iterator<Item = &'a Path>,
+    ) -> Result<Option<crate::evidence::bundle::Collector>, u8> {
+        match self.out().as_ref().map(crate::evidence::command::start).transpose() {
+            Ok(mut collector) => {
+                if let Some(c) = &mut collector {
+                    c.scenarios(scenarios);
+                }
+                Ok(collector)
+            }
+            Err(why) => {
+                eprintln!("error: {why}");
+                Err(exit::USAGE)
+            }
+        }
+    }
 }
 
 /// Human-facing report files, shared by run, load and certify-client.

@@ -65,16 +65,12 @@ pub fn run(cmd: RunCommand) -> anyhow::Result<u8> {
         return Ok(exit::USAGE);
     };
     // Evidence starts before the first request (the target check is in the transcript too).
-    let mut evidence = match cmd.evidence.out().as_ref().map(crate::evidence::command::start).transpose() {
+    let mut evidence = match cmd.evidence.start(scenarios.iter().map(|s| s.path.as_path())) {
         Ok(e) => e,
-        Err(why) => {
-            eprintln!("error: {why}");
-            return Ok(exit::USAGE);
-        }
+        Err(code) => return Ok(code),
     };
     if let Some(c) = &mut evidence {
         use crate::evidence::Role;
-        c.scenarios(scenarios.iter().map(|s| s.path.as_path()));
         for (role, file) in [(Role::Target, &cmd.target), (Role::ExpectedFailures, &cmd.expected_failures)] {
             if let Some(f) = file {
                 c.input(role, f);
