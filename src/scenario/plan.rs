@@ -156,22 +156,6 @@ impl PlanStep {
         })
     }
 
-    /// A call of `api` with nothing else set (what load mixes and tests start from).
-    pub fn call(api: ApiId) -> PlanStep {
-        PlanStep {
-            name: None,
-            kind: StepKind::Call(api),
-            credential: None,
-            headers: BTreeMap::new(),
-            with: BTreeMap::new(),
-            from_ip: None,
-            capture: BTreeMap::new(),
-            expect: None,
-            retry: None,
-            golden: None,
-        }
-    }
-
     /// The API a call step calls.
     pub fn api(&self) -> Option<ApiId> {
         match self.kind {
@@ -318,7 +302,7 @@ mod tests {
         let p = PlanStep::from_step(&step("call: user.me\nas: ${tok}")).unwrap();
         assert!(matches!(p.credential, Some(Credential::Token(_))));
         assert_eq!(p.effective_credential().to_string(), "${tok}");
-        assert_eq!(PlanStep::call(ApiId::parse("user.me").unwrap()).effective_credential(), Credential::User);
+        assert_eq!(PlanStep::from_step(&step("call: user.me")).unwrap().effective_credential(), Credential::User);
         let p = PlanStep::from_step(&step("fault: {clear: true}")).unwrap();
         assert_eq!(p.action(), "fault clear");
         let p = PlanStep::from_step(&step(

@@ -196,11 +196,6 @@ impl Session {
         Ok(Some(token))
     }
 
-    /// The token of a credential without templates (`user`, `institution`).
-    pub async fn token(&self, credential: &Credential) -> Result<Option<String>, SessionError> {
-        self.token_for(credential, &|t| Ok(t.source().to_string())).await
-    }
-
     /// What reports must not show of this session: its secrets (institution secret,
     /// withdrawal pass phrase, tokens, admin token) and its full account numbers.
     pub async fn scrubber(&self) -> crate::report::redact::Scrubber {
