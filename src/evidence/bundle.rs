@@ -577,15 +577,32 @@ impl<'a> SecretFinder<'a> {
 /// Writes the bundle to a temporary file beside `path` and renames it into place: a failed or
 /// killed run never leaves half a bundle.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
+    write_through_temp(path, bytes, 0o644)
+}
+
+/// Writes a file through a temporary one beside it, created new with `mode` (so a private key
+/// is never readable by others, not even for a moment), synced, then renamed into place.
+pub(crate) fn write_through_temp(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
+    use std::io::Write;
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
+    // A temporary file left by a killed run of this process id would make create_new fail.
+    let _ = std::fs::remove_file(&tmp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = options.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)

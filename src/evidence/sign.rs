@@ -227,39 +227,9 @@ pub fn keygen(private: &Path, force: bool) -> Result<Generated, KeygenError> {
             .map_err(|e| KeygenError::Failed(format!("cannot create {}: {e}", dir.display())))?;
     }
     let (key, pem_text) = SigningKey::generate().map_err(KeygenError::Failed)?;
-    write_new(private, pem_text.as_bytes(), 0o600).map_err(KeygenError::Failed)?;
-    write_new(&public, key.public().to_pem().as_bytes(), 0o644).map_err(KeygenError::Failed)?;
+    super::bundle::write_through_temp(private, pem_text.as_bytes(), 0o600).map_err(KeygenError::Failed)?;
+    super::bundle::write_through_temp(&public, key.public().to_pem().as_bytes(), 0o644).map_err(KeygenError::Failed)?;
     Ok(Generated { private: private.to_path_buf(), public, fingerprint: key.public().fingerprint() })
-}
-
-/// Writes a file through a temporary one created with `mode` (so a private key is never
-/// readable by others, not even for a moment) and renamed into place.
-fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
-    use std::io::Write;
-    let tmp = {
-        let mut name = path.as_os_str().to_owned();
-        name.push(format!(".tmp{}", std::process::id()));
-        PathBuf::from(name)
-    };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(mode);
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let result = (|| {
-        let mut f = options.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write {}: {e}", path.display())
-    })
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use std::io::Write;
 
 use super::model::{ApiStats, Change, LATENCY_RANGES, LoadModelKind, LoadReport, RunReport, ScenarioResult};
 use super::view::{
-    Verdict, check_summary, failing_steps, failure_briefs, interruption_note, one_line, run_kind_words, run_subject,
+    Verdict, check_summary, failing_steps, failure_briefs, interruption_note, load_model, load_totals, one_line,
+    run_kind_words, run_subject,
 };
 use super::view::{fixed, ms, percent, public_url, seconds, sorted_codes};
 
@@ -135,28 +136,9 @@ pub fn write_load(report: &LoadReport, out: &mut dyn Write) -> std::io::Result<(
         text(&report.target.name)
     ));
     md.push_str(&format!("**{} — {}**\n\n", report.verdict_label(), text(&report.headline())));
-    let mut line = format!(
-        "{} requests at {} req/s, {} errors",
-        overall.count,
-        fixed(overall.rate),
-        percent(overall.errors, overall.count)
-    );
-    if overall.failed > 0 || overall.refused > 0 {
-        line.push_str(&format!(" ({} refused, {} without an answer)", overall.refused, overall.failed));
-    }
+    let mut line = load_totals(overall);
     let model = &report.model;
-    let model_text = if model.summary.is_empty() {
-        let mut t = model.kind.as_str().to_string();
-        if let Some(users) = model.users {
-            t.push_str(&format!(", {users} users"));
-        }
-        if let Some(rate) = model.rate {
-            t.push_str(&format!(", {}/s", fixed(rate)));
-        }
-        t
-    } else {
-        format!("{}, {}", model.kind.as_str(), model.summary)
-    };
+    let model_text = load_model(model, ", ");
     line.push_str(&format!(
         " · model: {} · {} measured · started {} · {} {}",
         text(&model_text),

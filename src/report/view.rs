@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::model::{CheckFailure, Outcome, RunKind, RunReport, ScenarioResult, Severity, StepResult};
+use super::model::{
+    ApiStats, CheckFailure, LoadModelInfo, Outcome, RunKind, RunReport, ScenarioResult, Severity, StepResult,
+};
 use crate::protocol::codes::{BankRspCode, Handling, RspCode};
 use crate::protocol::{ApiId, ParamsIn};
 
@@ -226,6 +228,36 @@ pub fn interruption_note(report: &RunReport) -> Option<String> {
         one_line(signal),
         plural(unfinished, "scenario", "scenarios")
     ))
+}
+
+/// A load run's totals: `1200 requests at 120.00 req/s, 0.50 % errors (5 refused, 1 without
+/// an answer)`.
+pub fn load_totals(overall: &ApiStats) -> String {
+    let mut line = format!(
+        "{} requests at {} req/s, {} errors",
+        overall.count,
+        fixed(overall.rate),
+        percent(overall.errors, overall.count)
+    );
+    if overall.failed > 0 || overall.refused > 0 {
+        line.push_str(&format!(" ({} refused, {} without an answer)", overall.refused, overall.failed));
+    }
+    line
+}
+
+/// A load model in a line: its kind, then its summary after `separator`, or its users and rate.
+pub fn load_model(model: &LoadModelInfo, separator: &str) -> String {
+    if !model.summary.is_empty() {
+        return format!("{}{separator}{}", model.kind.as_str(), one_line(&model.summary));
+    }
+    let mut t = model.kind.as_str().to_string();
+    if let Some(users) = model.users {
+        t.push_str(&format!(", {users} users"));
+    }
+    if let Some(rate) = model.rate {
+        t.push_str(&format!(", {}/s", fixed(rate)));
+    }
+    t
 }
 
 /// `1,000,000 won`.

@@ -8,7 +8,7 @@ use crate::protocol::ApiId;
 use crate::protocol::codes::RspCode;
 use crate::report::model::{ApiSecond, ApiStats, Change, LATENCY_RANGES, LoadModelKind, LoadReport, SecondStats};
 use crate::report::svg::{self, Bar, Frame, NARROW, Segment, Series, StackRow, WIDE};
-use crate::report::view::{fixed, ms, one_line, percent, public_url, seconds, sorted_codes};
+use crate::report::view::{fixed, load_model, load_totals, ms, one_line, percent, public_url, seconds, sorted_codes};
 
 #[derive(Template)]
 #[template(path = "load.html")]
@@ -118,29 +118,10 @@ fn labelled(api: &str) -> String {
 impl LoadPage {
     pub(super) fn new(report: &LoadReport) -> LoadPage {
         let overall = &report.overall;
-        let mut count_line = format!(
-            "{} requests at {} req/s, {} errors",
-            overall.count,
-            fixed(overall.rate),
-            percent(overall.errors, overall.count)
-        );
-        if overall.failed > 0 || overall.refused > 0 {
-            count_line.push_str(&format!(" ({} refused, {} without an answer)", overall.refused, overall.failed));
-        }
+        let count_line = load_totals(overall);
         let model = &report.model;
         let open_model = model.kind == LoadModelKind::Open || report.late_starts > 0 || report.dropped > 0;
-        let model_text = if model.summary.is_empty() {
-            let mut t = model.kind.as_str().to_string();
-            if let Some(users) = model.users {
-                t.push_str(&format!(", {users} users"));
-            }
-            if let Some(rate) = model.rate {
-                t.push_str(&format!(", {}/s", fixed(rate)));
-            }
-            t
-        } else {
-            format!("{} — {}", model.kind.as_str(), one_line(&model.summary))
-        };
+        let model_text = load_model(model, " — ");
         let mut meta = vec![
             ("Profile", format!("{} ({})", one_line(&report.profile), one_line(&report.source))),
             ("Target", one_line(&report.target.name)),
