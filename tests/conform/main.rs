@@ -9,6 +9,8 @@ mod hardening;
 mod import;
 mod junit_xsd;
 mod secrets;
+#[path = "../support/standalone.rs"]
+mod standalone;
 mod suite;
 
 use std::path::{Path, PathBuf};

@@ -4,12 +4,11 @@
 //! run obtains) are fed through `run`, `load` and `diff`, with every report format written,
 //! and none of them appears in stdout, stderr or any report file.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::bounded::obharness_with_env;
+use crate::standalone::Standalone;
 use crate::{repo, scratch, write};
 
 const CLIENT_SECRET: &str = "CANARY-client-secret-4f1d9a";
@@ -17,40 +16,6 @@ const PASS_PHRASE: &str = "CANARY-pass-phrase-77c2";
 const ADMIN_TOKEN: &str = "CANARY-admin-token-31b8";
 /// Every token the simulator issues is an HS256 JWT: its encoded header starts so.
 const JWT_PREFIX: &str = "eyJhbGci";
-
-/// `obharness sim` in a process of its own, with the canary fixture.
-struct Sim {
-    child: Child,
-    base: String,
-}
-
-impl Sim {
-    fn start(fixture: &Path) -> Sim {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_obharness"))
-            .args(["sim", "--listen", "127.0.0.1:0", "--admin-token", ADMIN_TOKEN])
-            // Where the reference simulator of `diff` starts its clock.
-            .args(["--clock-start", "2026-03-02T10:00:00+09:00", "--fixtures"])
-            .arg(fixture)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        out.read_line(&mut first).unwrap();
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        let base = first.trim().rsplit(' ').next().unwrap().to_string();
-        assert!(base.starts_with("http://127.0.0.1:"), "{first}");
-        Sim { child, base }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Fails naming the output and the secret when any canary is in `text`.
 fn assert_clean(what: &str, text: &str) {
@@ -93,7 +58,16 @@ fn no_secret_reaches_any_output_of_any_command() {
         .replace("wd_pass_phrase: NONE", &format!("wd_pass_phrase: {PASS_PHRASE}"));
     assert!(fixture.contains(CLIENT_SECRET) && fixture.contains(PASS_PHRASE), "the fixture took the canaries");
     let fixture = write(&dir, "fixture.yaml", &fixture);
-    let sim = Sim::start(&fixture);
+    // The reference simulator of `diff` starts its clock here; the target's must too.
+    let fixture_arg = fixture.display().to_string();
+    let sim = Standalone::start(&[
+        "--admin-token",
+        ADMIN_TOKEN,
+        "--clock-start",
+        "2026-03-02T10:00:00+09:00",
+        "--fixtures",
+        &fixture_arg,
+    ]);
     let port = sim.base.rsplit(':').next().unwrap();
     // With the admin token: every scenario runs, the secrets come from the simulator.
     write(

@@ -1,13 +1,12 @@
 //! The request journal: bounded in memory whatever arrives, paged, redacted and masked.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use obharness::sim::SimConfig;
 use serde_json::Value;
 
 use crate::common::*;
+use crate::standalone::Standalone;
 
 async fn journal(sim: &Sim, query: &str) -> (u16, Value) {
     let r =
@@ -114,30 +113,12 @@ async fn a_large_request_is_journaled_clipped() {
 }
 
 /// The standalone simulator in a process of its own, so its memory can be read.
-struct Standalone {
-    child: Child,
-    base: String,
+trait Memory {
+    /// (resident, peak resident) in MiB.
+    fn rss_mib(&self) -> (u64, u64);
 }
 
-impl Standalone {
-    fn start(token: &str) -> Standalone {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_obharness"))
-            .args(["sim", "--listen", "127.0.0.1:0", "--admin-token", token])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        out.read_line(&mut first).unwrap();
-        // Keep reading, so the simulator never writes into a closed pipe.
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        let base = first.trim().rsplit(' ').next().unwrap().to_string();
-        assert!(base.starts_with("http://127.0.0.1:"), "{first}");
-        Standalone { child, base }
-    }
-
-    /// (resident, peak resident) in MiB.
+impl Memory for Standalone {
     fn rss_mib(&self) -> (u64, u64) {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         let kib = |key: &str| -> u64 {
@@ -148,13 +129,6 @@ impl Standalone {
     }
 }
 
-impl Drop for Standalone {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_unauthenticated_65kb_requests_stays_under_256_mib() {
     if !std::path::Path::new("/proc/self/status").exists() {
@@ -162,7 +136,7 @@ async fn a_flood_of_unauthenticated_65kb_requests_stays_under_256_mib() {
         return;
     }
     let token = "flood-admin-token";
-    let sim = Standalone::start(token);
+    let sim = Standalone::start(&["--admin-token", token]);
     let http = reqwest::Client::new();
     let body = bytes::Bytes::from(vec![b'{'; 65_000]);
     let started = Instant::now();

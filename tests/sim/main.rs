@@ -1,6 +1,8 @@
 //! Integration tests of the simulator over real HTTP on loopback.
 
 mod common;
+#[path = "../support/standalone.rs"]
+mod standalone;
 
 mod bad_input;
 mod compat;
