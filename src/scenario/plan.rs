@@ -245,8 +245,8 @@ impl Credential {
                 .map(Credential::UserSeq)
                 .map_err(|_| PlanError::Credential(source.to_string()));
         }
-        if t.vars().next().is_some() {
-            let token = source.strip_prefix("token:").unwrap_or(source);
+        // `token:LITERAL` (a literal token, e.g. a bad one) or a template naming one.
+        if let Some(token) = source.strip_prefix("token:").or(t.vars().next().map(|_| source)) {
             return Template::parse(token).map(Credential::Token).map_err(|_| PlanError::Credential(source.into()));
         }
         match source {
@@ -278,7 +278,8 @@ impl std::fmt::Display for Credential {
             Credential::User => f.write_str("user"),
             Credential::UserSeq(t) => write!(f, "user:{t}"),
             Credential::Institution => f.write_str("institution"),
-            Credential::Token(t) => write!(f, "{t}"),
+            Credential::Token(t) if t.vars().next().is_some() => write!(f, "{t}"),
+            Credential::Token(t) => write!(f, "token:{t}"),
         }
     }
 }
@@ -303,6 +304,9 @@ mod tests {
         assert!(matches!(p.credential, Some(Credential::Token(_))));
         assert_eq!(p.effective_credential().to_string(), "${tok}");
         assert_eq!(PlanStep::from_step(&step("call: user.me")).unwrap().effective_credential(), Credential::User);
+        // docs/scenarios.md: `token:LITERAL` sends that literal token (benches/load uses it).
+        let p = PlanStep::from_step(&step("call: user.me\nas: \"token:bench\"")).unwrap();
+        assert_eq!(p.effective_credential().to_string(), "token:bench");
         let p = PlanStep::from_step(&step("fault: {clear: true}")).unwrap();
         assert_eq!(p.action(), "fault clear");
         let p = PlanStep::from_step(&step(
