@@ -211,7 +211,11 @@ pub async fn run_scaled(
     shard::extend_backstop(&mut config, lead);
     let mut attack = GooseAttack::initialize_with_config(config)
         .map_err(|e| LoadRunError::Engine(e.to_string()))?
-        .register_scenario(engine::scenario(shared.clone()).map_err(|e| LoadRunError::Engine(e.to_string()))?);
+        .register_scenario(engine::scenario(shared.clone()).map_err(|e| LoadRunError::Engine(e.to_string()))?)
+        // The engine sends with its own client (`Shared::client`); one shared goose client
+        // spares building a client, with its root store, per user.
+        .set_client_builder_without_cookies(goose::client::GooseClientBuilder::new().without_cookies())
+        .map_err(|e| LoadRunError::Engine(e.to_string()))?;
     if let Some(tp) = engine::test_plan(plan) {
         attack = *attack
             .set_default(GooseDefault::TestPlan, tp.as_str())

@@ -176,18 +176,29 @@ impl IdSpace {
 
     /// The serial (9 characters) of this space's `n`-th id, or `None` past its capacity.
     pub fn serial(&self, n: u64) -> Option<String> {
-        if n >= self.capacity() {
+        let mut buf = [0; SERIAL_LEN];
+        self.write_serial(n, &mut buf).map(str::to_string)
+    }
+
+    /// Writes the serial of this space's `n`-th id into `buf` (no allocation: the load
+    /// engine takes one per request); `None` past the capacity, or with a tag that is not two
+    /// ASCII characters.
+    pub fn write_serial<'a>(&self, n: u64, buf: &'a mut [u8; SERIAL_LEN]) -> Option<&'a str> {
+        if n >= self.capacity() || self.tag.len() != 2 || !self.tag.is_ascii() {
             return None;
         }
+        buf[..2].copy_from_slice(self.tag.as_bytes());
         let mut v = n * self.stride + self.residue;
-        let mut body = [b'0'; 7];
-        for d in body.iter_mut().rev() {
+        for d in buf[2..].iter_mut().rev() {
             *d = BASE36[(v % 36) as usize];
             v /= 36;
         }
-        Some(format!("{}{}", self.tag, std::str::from_utf8(&body).unwrap_or("0000000")))
+        std::str::from_utf8(buf).ok()
     }
 }
+
+/// The length of a serial: the 2-character tag and 7 base-36 digits.
+pub const SERIAL_LEN: usize = 9;
 
 /// A sharded run's 2-character tag: the 67-second slot of the KST day of `at` (0 to 1289, in
 /// base 36).
