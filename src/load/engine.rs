@@ -252,24 +252,28 @@ fn method_of(m: &str) -> reqwest::Method {
     reqwest::Method::from_bytes(m.as_bytes()).unwrap_or(reqwest::Method::GET)
 }
 
+/// A request's parameters, encoded.
+enum Encoded {
+    Query(Spliced),
+    /// The body and its content type.
+    Body(Spliced, &'static str),
+}
+
 /// A request's parameters encoded as the API takes them, once: the query string, or the
 /// body with its content type. Values are sent as text, as every request of the tool sends
 /// them (`request::build` writes strings).
-fn encode(
-    params_in: ParamsIn,
-    params: &Map<String, Value>,
-) -> Result<(Option<Spliced>, Option<(Spliced, &'static str)>), String> {
+fn encode(params_in: ParamsIn, params: &Map<String, Value>) -> Result<Encoded, String> {
     let pairs = || -> Result<String, String> {
         let text = |v: &Value| v.as_str().unwrap_or("").to_string();
         let pairs: Vec<(&str, String)> = params.iter().map(|(k, v)| (k.as_str(), text(v))).collect();
         serde_urlencoded::to_string(pairs).map_err(|e| e.to_string())
     };
     Ok(match params_in {
-        ParamsIn::Query => (Some(Spliced::new(pairs()?)), None),
-        ParamsIn::Form => (None, Some((Spliced::new(pairs()?), "application/x-www-form-urlencoded"))),
+        ParamsIn::Query => Encoded::Query(Spliced::new(pairs()?)),
+        ParamsIn::Form => Encoded::Body(Spliced::new(pairs()?), "application/x-www-form-urlencoded"),
         ParamsIn::Json => {
             let json = serde_json::to_string(params).map_err(|e| e.to_string())?;
-            (None, Some((Spliced::new(json), "application/json")))
+            Encoded::Body(Spliced::new(json), "application/json")
         }
     })
 }
@@ -345,7 +349,10 @@ pub async fn prepare(plan: &LoadPlan, session: &Session) -> Result<Shared, Strin
             false
         };
         let spec = api.api();
-        let (query, body) = encode(spec.params_in, &params)?;
+        let (query, body) = match encode(spec.params_in, &params)? {
+            Encoded::Query(q) => (Some(q), None),
+            Encoded::Body(b, content_type) => (None, Some((b, content_type))),
+        };
         entries.push(Entry {
             api,
             method: method_of(spec.method),
@@ -667,8 +674,7 @@ mod tests {
             .cloned()
             .unwrap()
         };
-        let (_, body) = encode(ParamsIn::Json, &with(ID_MARK)).unwrap();
-        let (body, content_type) = body.unwrap();
+        let Encoded::Body(body, content_type) = encode(ParamsIn::Json, &with(ID_MARK)).unwrap() else { panic!() };
         assert_eq!(content_type, "application/json");
         assert_eq!(body.with_id(&id), serde_json::to_string(&with("M202601315UAB0000001")).unwrap());
         let flat = |mark: &str| {
@@ -677,11 +683,10 @@ mod tests {
             m.insert("bank_tran_id".into(), mark.into());
             m
         };
-        let (query, _) = encode(ParamsIn::Query, &flat(ID_MARK)).unwrap();
+        let Encoded::Query(query) = encode(ParamsIn::Query, &flat(ID_MARK)).unwrap() else { panic!() };
         let expected = "bank_tran_id=M202601315UAB0000001&print_content=%EC%98%A4%ED%94%88%EB%B1%85%ED%82%B9+%26+co%3D1&tran_dtime=20260301101010";
-        assert_eq!(query.unwrap().with_id(&id), expected);
-        let (_, form) = encode(ParamsIn::Form, &flat(ID_MARK)).unwrap();
-        let (form, content_type) = form.unwrap();
+        assert_eq!(query.with_id(&id), expected);
+        let Encoded::Body(form, content_type) = encode(ParamsIn::Form, &flat(ID_MARK)).unwrap() else { panic!() };
         assert_eq!((form.with_id(&id).as_str(), content_type), (expected, "application/x-www-form-urlencoded"));
         // A part without an id is sent as it is.
         let plain = Spliced::new("a=1".into());
