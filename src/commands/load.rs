@@ -25,10 +25,16 @@ pub struct LoadCommand {
     /// not; overrides the profile's max_error_rate (default 1%).
     #[arg(long, value_parser = parse_percent, value_name = "PERCENT")]
     pub max_error_rate: Option<f64>,
-    /// tokio worker threads (default: 1 against a URL target — fastest when it shares the
-    /// machine, 62.6k vs 53.4k req/s with 2 on 2 cores — every core for the embedded simulator).
+    /// The load generator's tokio worker threads. Default: 1 against a target on this machine
+    /// (loopback or localhost: its server shares the cores, and cross-thread wake-ups cost more
+    /// than a second worker brings), every core against a remote target, and the cores the
+    /// embedded simulator leaves (see --sim-workers).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Threads of the embedded simulator, which runs on a runtime of its own beside the
+    /// generator's (default: half the cores, at least 1).
+    #[arg(long, value_name = "N")]
+    pub sim_workers: Option<usize>,
     /// Run shard K of N of the profile, for a run across machines (docs/scale-out.md): K/N
     /// with 1 ≤ K ≤ N, or index=I/N with I from 0 (Kubernetes' JOB_COMPLETION_INDEX).
     #[arg(long, value_name = "K/N", value_parser = crate::load::shard::Shard::parse)]
@@ -123,7 +129,7 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
         .target
         .clone()
         .or_else(|| plan.profile.target.as_ref().map(|t| cmd.profile.parent().unwrap_or(Path::new(".")).join(t)));
-    let target = match &target_file {
+    let mut target = match &target_file {
         Some(path) => match Target::load(path, Vec::new()) {
             Ok(t) => t,
             Err(e) => {
@@ -168,7 +174,8 @@ pub fn load(cmd: LoadCommand) -> anyhow::Result<u8> {
     // goose would take Ctrl-C over (and exit the process on a second one): ours stops the
     // attack gracefully instead, so the partial run is still reported, marked interrupted.
     let _ = ctrlc::set_handler(|| crate::load::interrupt(crate::load::Interrupt::Sigint));
-    let workers = cmd.workers.unwrap_or(if target.is_embedded() { cores() } else { 1 });
+    let (workers, sim_threads) = split_cores(&target, cmd.workers, cmd.sim_workers, cores());
+    target.embedded_threads = sim_threads;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers.max(1))
         .enable_all()
@@ -237,4 +244,44 @@ pub(super) fn write_load_reports(
     }
     report::load_terminal::write(report, &mut std::io::stdout())?;
     Ok(())
+}
+
+/// The generator's worker threads and, for the embedded simulator, its own threads: the cost
+/// of a request is about the same on both sides, so the cores are split in half.
+fn split_cores(target: &Target, workers: Option<usize>, sim: Option<usize>, cores: usize) -> (usize, Option<usize>) {
+    let cores = cores.max(1);
+    if target.is_embedded() {
+        let sim = sim.unwrap_or(cores / 2).max(1);
+        (workers.unwrap_or(cores.saturating_sub(sim)).max(1), Some(sim))
+    } else if target.is_local() {
+        (workers.unwrap_or(1).max(1), None)
+    } else {
+        (workers.unwrap_or(cores).max(1), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url_target(base: &str) -> Target {
+        let mut t = Target::embedded(Vec::new());
+        t.profile.kind = crate::target::TargetKind::Url;
+        t.profile.base_url = Some(base.into());
+        t
+    }
+
+    #[test]
+    fn the_cores_are_split_by_where_the_target_runs() {
+        let embedded = Target::embedded(Vec::new());
+        assert_eq!(split_cores(&embedded, None, None, 2), (1, Some(1)));
+        assert_eq!(split_cores(&embedded, None, None, 8), (4, Some(4)));
+        assert_eq!(split_cores(&embedded, None, None, 1), (1, Some(1)));
+        assert_eq!(split_cores(&embedded, Some(3), Some(2), 2), (3, Some(2)));
+        for local in ["http://127.0.0.1:8080", "http://localhost:1", "https://[::1]:443", "http://127.0.0.2"] {
+            assert_eq!(split_cores(&url_target(local), None, None, 8), (1, None), "{local}");
+        }
+        assert_eq!(split_cores(&url_target("https://testapi.openbanking.or.kr"), None, None, 8), (8, None));
+        assert_eq!(split_cores(&url_target("http://10.0.0.7:8080"), Some(2), None, 8), (2, None));
+    }
 }

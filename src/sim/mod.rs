@@ -41,7 +41,15 @@ pub struct SimHandle {
     pub tls: bool,
     pub center: Arc<Center>,
     shutdown: watch::Sender<bool>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    running: Option<Running>,
+}
+
+/// Where a simulator's server runs, to wait for it to stop.
+enum Running {
+    /// A task on the caller's runtime.
+    Task(tokio::task::JoinHandle<()>),
+    /// A runtime on a thread of its own ([`start_embedded_apart`]): told when it has stopped.
+    Apart(tokio::sync::oneshot::Receiver<()>),
 }
 
 impl SimHandle {
@@ -58,8 +66,14 @@ impl SimHandle {
     /// Stops the listener and every open connection, and waits for it.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        match self.running.take() {
+            Some(Running::Task(task)) => {
+                let _ = task.await;
+            }
+            Some(Running::Apart(stopped)) => {
+                let _ = stopped.await;
+            }
+            None => {}
         }
     }
 }
@@ -84,7 +98,7 @@ pub fn start_on(listener: TcpListener, config: SimConfig) -> std::io::Result<Sim
     let (tx, rx) = watch::channel(false);
     let router = server::router(center.clone());
     let task = tokio::spawn(server::serve(listener, router, rx, center.config.request_timeout, acceptor));
-    Ok(SimHandle { addr, tls, center, shutdown: tx, task: Some(task) })
+    Ok(SimHandle { addr, tls, center, shutdown: tx, running: Some(Running::Task(task)) })
 }
 
 /// Starts a simulator on `addr` (use port 0 for an ephemeral port).
@@ -95,6 +109,51 @@ pub async fn start(addr: SocketAddr, config: SimConfig) -> std::io::Result<SimHa
 /// The embedded default target: the fixed clock start and default fixture on `127.0.0.1:0`.
 pub async fn start_embedded(config: SimConfig) -> std::io::Result<SimHandle> {
     start(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
+}
+
+/// Starts the embedded simulator on a tokio runtime of its own, on threads of its own
+/// (`workers`; 1 is a current-thread runtime on one thread). A load run in the same process
+/// then shares the cores with it as a separate generator would, instead of queueing its
+/// requests behind the simulator's tasks on the same workers. The runtime ends when the
+/// handle is shut down or dropped.
+pub async fn start_embedded_apart(config: SimConfig, workers: usize) -> std::io::Result<SimHandle> {
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new().name("obharness-sim".into()).spawn(move || {
+        let runtime = if workers <= 1 {
+            tokio::runtime::Builder::new_current_thread().enable_all().build()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .thread_name("obharness-sim")
+                .enable_all()
+                .build()
+        };
+        let runtime = match runtime {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = ready_tx.send(Err(e));
+                return;
+            }
+        };
+        runtime.block_on(async move {
+            let mut handle = match start_embedded(config).await {
+                Ok(h) => h,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel();
+            let task = handle.running.replace(Running::Apart(stopped_rx));
+            // A caller that went away drops the handle, which stops the server.
+            drop(ready_tx.send(Ok(handle)));
+            if let Some(Running::Task(task)) = task {
+                let _ = task.await;
+            }
+            let _ = stopped_tx.send(());
+        });
+    })?;
+    ready_rx.await.map_err(|_| std::io::Error::other("the simulator's thread ended before it started"))?
 }
 
 /// Options of `obharness sim` beyond the simulator's own configuration.
@@ -156,4 +215,23 @@ pub fn run_standalone(opts: StandaloneOptions, config: SimConfig) -> anyhow::Res
         handle.shutdown().await;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_simulator_on_a_thread_of_its_own_answers_and_stops() {
+        for threads in [1, 2] {
+            let handle = start_embedded_apart(SimConfig::embedded(), threads).await.unwrap();
+            let url = format!("{}/openapi.json", handle.base_url());
+            let answer = reqwest::get(&url).await.unwrap();
+            assert_eq!(answer.status(), 200);
+            // The caller sees the same center the server changes.
+            assert!(handle.center.now() > chrono::DateTime::<chrono::Utc>::MIN_UTC);
+            handle.shutdown().await;
+            assert!(reqwest::get(&url).await.is_err(), "stopped with {threads} thread(s)");
+        }
+    }
 }

@@ -90,6 +90,9 @@ pub struct Target {
     /// Other processes load this target at the same time (the shards of a run across
     /// machines): a session never resets it under them.
     pub shared: bool,
+    /// Run the embedded simulator on a runtime of its own with this many threads (a load
+    /// run: see `sim::start_embedded_apart`); `None` runs it on the caller's runtime.
+    pub embedded_threads: Option<usize>,
 }
 
 impl Target {
@@ -119,6 +122,7 @@ impl Target {
             admin_token: None,
             tls_roots: Vec::new(),
             shared: false,
+            embedded_threads: None,
         }
     }
 
@@ -177,7 +181,7 @@ impl Target {
                 certs
             }
         };
-        Ok(Target { profile, quirks, admin_token: None, tls_roots, shared: false })
+        Ok(Target { profile, quirks, admin_token: None, tls_roots, shared: false, embedded_threads: None })
     }
 
     /// The HTTP client settings of requests to this target.
@@ -191,6 +195,22 @@ impl Target {
 
     pub fn is_embedded(&self) -> bool {
         self.profile.kind == TargetKind::Embedded
+    }
+
+    /// Whether requests to this target stay on this machine: the embedded simulator, or a URL
+    /// whose host is a loopback address or `localhost` (its server then shares the cores with
+    /// the load generator).
+    pub fn is_local(&self) -> bool {
+        if self.is_embedded() {
+            return true;
+        }
+        let Some(url) = self.profile.base_url.as_deref().and_then(|u| reqwest::Url::parse(u).ok()) else {
+            return false;
+        };
+        let host = url.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host.to_ascii_lowercase().ends_with(".localhost")
+            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
     }
 
     pub fn golden(&self) -> bool {

@@ -58,9 +58,11 @@ impl Session {
         let http = target.http_client().build().map_err(|e| SessionError::Client(e.to_string()))?;
         let (base_url, sim, admin) = match target.profile.kind {
             TargetKind::Embedded => {
-                let handle = crate::sim::start_embedded(target.sim_config())
-                    .await
-                    .map_err(|e| SessionError::Embedded(e.to_string()))?;
+                let handle = match target.embedded_threads {
+                    Some(threads) => crate::sim::start_embedded_apart(target.sim_config(), threads).await,
+                    None => crate::sim::start_embedded(target.sim_config()).await,
+                }
+                .map_err(|e| SessionError::Embedded(e.to_string()))?;
                 let base = handle.base_url();
                 let admin = SimAdmin::new(&base, handle.admin_token(), http.clone());
                 (base, Some(handle), Some(admin))
