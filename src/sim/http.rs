@@ -353,14 +353,22 @@ impl Incoming {
 pub async fn serve_call(center: Arc<Center>, api: ApiId, req: axum::extract::Request) -> Response<Body> {
     let inc = Incoming::from_request(req, center.config.max_body_bytes).await;
     let abort = inc.abort.clone();
-    // The call runs to its end even when the client goes away mid-way (a delayed transfer
-    // still commits and is journaled, as at a real center): hyper drops this future on a
-    // disconnect, but not the spawned task.
-    let task = tokio::spawn(async move {
+    let mut call = Box::pin(async move {
         let flow = process(&center, api, &inc).await;
         record(&center, Some(api), &inc, flow)
     });
-    match task.await {
+    // Most calls finish in their first poll (nothing to wait for): answered on the
+    // connection's task, with no task spawned and no trip through the scheduler. A call that
+    // waits (a fault's delay) moves to a task of its own before this future can be dropped,
+    // so it runs to its end even when the client goes away mid-way (a delayed transfer still
+    // commits and is journaled, as at a real center): hyper drops this future on a
+    // disconnect, but not the spawned task.
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(call.as_mut().poll(cx))).await;
+    let outcome = match first {
+        std::task::Poll::Ready(outcome) => Ok(outcome),
+        std::task::Poll::Pending => tokio::spawn(call).await,
+    };
+    match outcome {
         Ok(Some(resp)) => resp,
         Ok(None) => close_without_answer(abort).await,
         Err(_) => json_response(StatusCode::INTERNAL_SERVER_ERROR, b"{}".to_vec()),

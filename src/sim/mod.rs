@@ -111,6 +111,20 @@ pub async fn start_embedded(config: SimConfig) -> std::io::Result<SimHandle> {
     start(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
 }
 
+/// The simulator's own runtime: with one thread, a current-thread runtime (no work-stealing
+/// machinery, no wake-ups across threads), else `workers` worker threads.
+fn runtime(workers: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    if workers <= 1 {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("obharness-sim")
+            .enable_all()
+            .build()
+    }
+}
+
 /// Starts the embedded simulator on a tokio runtime of its own, on threads of its own
 /// (`workers`; 1 is a current-thread runtime on one thread). A load run in the same process
 /// then shares the cores with it as a separate generator would, instead of queueing its
@@ -119,16 +133,7 @@ pub async fn start_embedded(config: SimConfig) -> std::io::Result<SimHandle> {
 pub async fn start_embedded_apart(config: SimConfig, workers: usize) -> std::io::Result<SimHandle> {
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new().name("obharness-sim".into()).spawn(move || {
-        let runtime = if workers <= 1 {
-            tokio::runtime::Builder::new_current_thread().enable_all().build()
-        } else {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(workers)
-                .thread_name("obharness-sim")
-                .enable_all()
-                .build()
-        };
-        let runtime = match runtime {
+        let runtime = match runtime(workers) {
             Ok(r) => r,
             Err(e) => {
                 let _ = ready_tx.send(Err(e));
@@ -169,11 +174,7 @@ pub struct StandaloneOptions {
 pub fn run_standalone(opts: StandaloneOptions, config: SimConfig) -> anyhow::Result<()> {
     use anyhow::Context;
     config.validate()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(opts.workers.max(1))
-        .enable_all()
-        .build()
-        .context("cannot start the tokio runtime")?;
+    let runtime = runtime(opts.workers).context("cannot start the tokio runtime")?;
     // A closed stdout (`obharness sim | head -1`) must not bring the simulator down.
     macro_rules! say {
         ($($arg:tt)*) => {{
