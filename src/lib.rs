@@ -13,6 +13,7 @@ pub mod exit;
 pub mod golden;
 pub mod import;
 pub mod load;
+pub mod memory;
 pub mod protocol;
 pub mod report;
 pub mod scenario;

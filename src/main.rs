@@ -170,6 +170,7 @@ struct SimArgs {
 }
 
 fn main() -> ExitCode {
+    obharness::memory::no_transparent_huge_pages();
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let cli = Cli::parse();
     let result = match cli.command {
