@@ -388,6 +388,9 @@ conditions() {
   echo "  tools      $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}'); $("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: //'); $(rustc -V 2>/dev/null || echo 'rustc ?')"
   echo "  simulator  $SIM_BIN, built $(date -u -r "$SIM_BIN" '+%Y-%m-%d %H:%M UTC'); tree at commit $commit$( ((dirty > 0)) && echo " + $dirty uncommitted file(s) under src/ or Cargo.*")"
   echo "  shape      wrk -t1 -c$CONNS -d$DURATION per pass; simulator --workers 1; nginx worker_processes 1; $RUNS run(s)"
+  # The simulator turns huge pages off for itself (src/memory.rs); the system setting says
+  # what nginx and wrk get, and what an older simulator build got.
+  echo "  memory     transparent huge pages: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo '?') (system); off in the simulator (prctl)"
 }
 
 stat3() { # values... -> "min / median / max"
