@@ -479,8 +479,23 @@ fn check_step(
             errors.push(InputError::new(path, format!("{label}: {e}")).find(text, r.path.source(), 1));
         }
     }
-    for t in step.headers.values() {
+    for (name, t) in &step.headers {
         check_template(path, text, t, known, errors);
+        // Checked here, not when the first request fails: a name always, a value when it is
+        // literal (a templated one when it is rendered).
+        if reqwest::header::HeaderName::try_from(name.as_str()).is_err() {
+            errors.push(
+                InputError::new(path, format!("{label}: '{name}' is not an HTTP header name")).find(text, name, 1),
+            );
+        } else if t.vars().next().is_none() && reqwest::header::HeaderValue::try_from(t.source()).is_err() {
+            errors.push(
+                InputError::new(
+                    path,
+                    format!("{label}: header '{name}': its value is not an HTTP header value (control characters?)"),
+                )
+                .find(text, name, 1),
+            );
+        }
     }
     // Every wait is bounded: a scenario cannot hang a run.
     if step.sleep_ms.is_some_and(|ms| ms > MAX_WAIT_MS) {

@@ -48,6 +48,17 @@ fn profile_bombs_are_positioned_usage_errors() {
         ("think time", format!("{CLOSED}think_time: 99999999999999999999s\nmix: [{{ call: user.me }}]\n"), "p.yaml:3:"),
         ("long think time", format!("{CLOSED}think_time: {{ min: 1s, max: 2m }}\nmix: [{{ call: user.me }}]\n"), "p.yaml:3:"),
         ("no requests", format!("{CLOSED}max_requests: 0\nmix: [{{ call: user.me }}]\n"), "p.yaml:3:"),
+        // Checked with the file, not found by 100 % failed requests (or a run that cannot start).
+        (
+            "header name",
+            format!("{CLOSED}mix:\n  - {{ call: user.me, headers: {{ \"bad header\": x }} }}\n"),
+            "p.yaml:4:",
+        ),
+        (
+            "header value",
+            format!("{CLOSED}mix:\n  - {{ call: user.me, headers: {{ X-A: \"a\\nb\" }} }}\n"),
+            "p.yaml:4:",
+        ),
     ];
     for (what, text, at) in cases {
         profile(&dir, "p.yaml", &text);
