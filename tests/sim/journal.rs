@@ -196,3 +196,16 @@ async fn admin_errors_are_json() {
     let v: Value = r.json().await.expect("a JSON error");
     assert!(v["error"].as_str().unwrap().starts_with("seconds:"), "{v}");
 }
+
+/// The simulator's heap grows with every transfer it keeps; with the allocator's huge pages
+/// each new 2 MiB cost one 5-8 ms page fault with every request in flight waiting
+/// (benches/README.md). The process turns them off for itself.
+#[test]
+fn the_standalone_simulator_runs_without_transparent_huge_pages() {
+    let sim = Standalone::start(&["--admin-token", "thp-test"]);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", sim.child.id())).unwrap();
+    // Kernels before 6.x do not show the setting; there is nothing to check then.
+    if let Some(line) = status.lines().find(|l| l.starts_with("THP_enabled:")) {
+        assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+    }
+}
